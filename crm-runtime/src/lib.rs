@@ -1,0 +1,15 @@
+//! The typed client for the Spotler CRM API v4.
+//!
+//! Generated code (from `crm-derive`) implements the traits of [`record`]; the client moves those
+//! types over HTTP. Filters and ordering are typed per object ([`filter`], [`order`]).
+
+pub mod filter;
+pub mod order;
+pub mod record;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use filter::Filter;
+pub use order::Order;
+pub use record::{Create, Id, Object, Patch, Record, UserId};

@@ -1,0 +1,266 @@
+//! The validated dictionary model: what every other crate reads.
+//!
+//! A [`Dictionary`] holds one [`ObjectDef`] per CRM object (`accounts`, `opportunity_lines`, ...),
+//! each with its fields in API order. Values of this module are only ever produced by the loader
+//! (`crate::load`) or the raw adapters (`crate::raw`), both of which validate, so code that
+//! receives a `Dictionary` may rely on the invariants listed in `ARCHITECTURE.md`.
+
+use std::collections::BTreeMap;
+
+/// Every object of a snapshot, keyed by API object name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dictionary {
+    /// Objects keyed by API name (`accounts`), so iteration order is stable.
+    pub objects: BTreeMap<String, ObjectDef>,
+}
+
+impl Dictionary {
+    /// The object with this API name, if the snapshot has it.
+    pub fn object(&self, api_name: &str) -> Option<&ObjectDef> {
+        self.objects.get(api_name)
+    }
+
+    /// Iterates over the objects in API-name order.
+    pub fn iter(&self) -> impl Iterator<Item = &ObjectDef> {
+        self.objects.values()
+    }
+}
+
+/// One CRM object (record type) and its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDef {
+    /// API object name as used in URLs: `accounts`, `opportunity_lines`, `claims`.
+    pub api_name: String,
+    /// Rust type name of the record: `Account`, `OpportunityLine`. Editable in the snapshot,
+    /// and kept across refreshes, so it doubles as the override for custom objects.
+    pub type_name: String,
+    /// `record_type` as the API reports it in record metadata (`account`), where known.
+    pub record_type: Option<String>,
+    /// Where this snapshot came from.
+    pub provenance: Provenance,
+    /// Fields in the order the API lists them.
+    pub fields: Vec<FieldDef>,
+}
+
+impl ObjectDef {
+    /// The field with this API name.
+    pub fn field(&self, api_name: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.api_name == api_name)
+    }
+
+    /// Fields a create request must carry: required and not server-managed.
+    pub fn mandatory_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(|f| f.is_mandatory())
+    }
+
+    /// The snake_case module name for this object (`opportunity_line`).
+    pub fn module_name(&self) -> String {
+        crate::naming::module_ident(&self.type_name)
+    }
+}
+
+/// Where a snapshot came from, so a reader can judge how far to trust it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The kind of source.
+    pub source: Source,
+    /// When it was fetched, RFC 3339 (`2026-11-28T10:00:00Z`), where known.
+    pub fetched_at: Option<String>,
+    /// API version the dictionary describes (`4.0`).
+    pub api_version: String,
+    /// `sha256:<hex>` over the canonical form of everything but the provenance; see
+    /// [`crate::canonical::content_hash`].
+    pub content_hash: String,
+}
+
+/// The kind of source a snapshot was taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Compiled from the public field catalogue, not from any tenant.
+    Catalogue,
+    /// Fetched from the local emulator.
+    Sandbox {
+        /// Base URL it was fetched from.
+        base_url: String,
+    },
+    /// Fetched from a real tenant.
+    Tenant {
+        /// Base URL without credentials (`https://apiv4.reallysimplesystems.com`).
+        base_url: String,
+    },
+}
+
+/// One field of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldDef {
+    /// API name, exactly as on the wire: `addresscounty/state`, `2yearpolicy`.
+    pub api_name: String,
+    /// Human label as shown in the CRM.
+    pub label: String,
+    /// Value type.
+    pub ty: FieldType,
+    /// The API requires it on create.
+    pub required: bool,
+    /// Server-managed (`id`, `createddate`, ...): never sent by clients.
+    pub read_only: bool,
+    /// Maximum length in characters, for text-like fields, where known.
+    pub max_length: Option<u32>,
+    /// A tenant custom field rather than a standard one.
+    pub custom: bool,
+    /// Free-form description.
+    pub description: Option<String>,
+    /// Override of the Rust identifier; see [`crate::naming`].
+    pub rename: Option<String>,
+    /// The dropdown list, for [`FieldType::Lookup`] fields (and only those).
+    pub lookup: Option<LookupList>,
+}
+
+impl FieldDef {
+    /// Required and writable: a create must set it.
+    pub fn is_mandatory(&self) -> bool {
+        self.required && !self.read_only
+    }
+
+    /// The Rust identifier of this field: the override if any, else the naming rule.
+    pub fn ident(&self) -> String {
+        match &self.rename {
+            Some(r) => r.clone(),
+            None => crate::naming::field_ident(&self.api_name),
+        }
+    }
+}
+
+/// The value type of a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldType {
+    /// The record's own id.
+    Id,
+    /// Single-line text.
+    Text,
+    /// Multi-line text.
+    LongText,
+    /// An e-mail address.
+    Email,
+    /// A phone number (free text).
+    Phone,
+    /// A URL.
+    Url,
+    /// A whole number.
+    Integer,
+    /// A decimal number, kept exactly.
+    Decimal,
+    /// A money amount, kept exactly.
+    Currency,
+    /// A percentage (decimal, kept exactly).
+    Percent,
+    /// A boolean (the API sends 0/1).
+    Boolean,
+    /// A calendar date.
+    Date,
+    /// A date and time.
+    DateTime,
+    /// A dropdown; its list is in [`FieldDef::lookup`].
+    Lookup,
+    /// The id of a record of another object.
+    Reference {
+        /// API name of the target object (`accounts`).
+        target: String,
+        /// The target is not an object of this snapshot (`slas`), so it is not checked.
+        external: bool,
+    },
+    /// The id of a CRM user (`ownerid`, `createdby`, `modifiedby`).
+    User,
+    /// A type this model does not know; the tenant's own type name is kept.
+    Unknown {
+        /// The raw type name as the tenant reported it.
+        raw: String,
+    },
+}
+
+impl FieldType {
+    /// The name used for this type in canonical files.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FieldType::Id => "id",
+            FieldType::Text => "text",
+            FieldType::LongText => "long_text",
+            FieldType::Email => "email",
+            FieldType::Phone => "phone",
+            FieldType::Url => "url",
+            FieldType::Integer => "integer",
+            FieldType::Decimal => "decimal",
+            FieldType::Currency => "currency",
+            FieldType::Percent => "percent",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::DateTime => "datetime",
+            FieldType::Lookup => "lookup",
+            FieldType::Reference { .. } => "reference",
+            FieldType::User => "user",
+            FieldType::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// Every type name a canonical file may use, for error messages.
+    pub const NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "long_text",
+        "email",
+        "phone",
+        "url",
+        "integer",
+        "decimal",
+        "currency",
+        "percent",
+        "boolean",
+        "date",
+        "datetime",
+        "lookup",
+        "reference",
+        "user",
+        "unknown",
+    ];
+
+    /// Text-like types, which may carry a `max_length`.
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self,
+            FieldType::Text | FieldType::LongText | FieldType::Email | FieldType::Phone | FieldType::Url
+        )
+    }
+}
+
+/// A dropdown list attached to a lookup field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupList {
+    /// The list's own name, as `PATCH /lookup/{list_name}` takes it (`account_type`).
+    pub list_name: String,
+    /// Only listed values are accepted by the CRM.
+    pub restricted: bool,
+    /// Values in the CRM's order.
+    pub values: Vec<LookupValue>,
+}
+
+/// One value of a dropdown list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupValue {
+    /// The value as sent on the wire.
+    pub value: String,
+    /// Display label, where it differs from the value.
+    pub label: Option<String>,
+    /// Inactive values are kept for old records but offered no longer.
+    pub active: bool,
+    /// Override of the enum variant name; see [`crate::naming`].
+    pub rename: Option<String>,
+}
+
+impl LookupValue {
+    /// The Rust variant name: the override if any, else the naming rule.
+    pub fn ident(&self) -> String {
+        match &self.rename {
+            Some(r) => r.clone(),
+            None => crate::naming::variant_ident(&self.value),
+        }
+    }
+}

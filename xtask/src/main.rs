@@ -1,0 +1,49 @@
+//! `cargo xtask`: the project's developer workflows, as Rust instead of shell scripts.
+
+mod check;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Developer workflows for this workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check that every dictionary snapshot loads, validates and is in canonical form.
+    Check {
+        /// Rewrite non-canonical files in canonical form instead of failing.
+        #[arg(long)]
+        fix: bool,
+        /// The snapshot directory.
+        #[arg(long, default_value_os_t = workspace_root().join("dictionaries"))]
+        dir: PathBuf,
+    },
+}
+
+/// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check { fix, dir } => match check::run(&dir, fix) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
