@@ -12,4 +12,4 @@ pub mod __private;
 
 pub use filter::Filter;
 pub use order::Order;
-pub use record::{Create, Id, Object, Patch, Record, UserId};
+pub use record::{Create, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};

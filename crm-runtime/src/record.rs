@@ -116,3 +116,27 @@ pub enum User {}
 
 /// The id of a CRM user.
 pub type UserId = Id<User>;
+
+/// Objects whose queries may embed their lines (`lines=true`): only opportunities.
+pub trait HasLines: Object {
+    /// The line record type (`OpportunityLine`).
+    type Line: Record;
+}
+
+/// A generated lookup enum (`AccountType`): known values as variants, anything else `Other`.
+pub trait LookupEnum: Sized + Clone + Send + Sync + 'static + fmt::Display + std::str::FromStr {
+    /// The value exactly as on the wire.
+    fn as_str(&self) -> &str;
+}
+
+/// A dropdown field of an object, with its typed values.
+pub trait LookupField {
+    /// The object the field belongs to.
+    type Object: Object;
+    /// The field's value enum.
+    type Value: LookupEnum;
+    /// API name of the field (`type`), as `GET /lookup/{object}/{field}` takes it.
+    const FIELD: &'static str;
+    /// The list's name, as `PATCH /lookup/{list_name}` takes it.
+    const LIST_NAME: &'static str;
+}
