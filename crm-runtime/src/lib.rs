@@ -5,11 +5,19 @@
 
 pub mod filter;
 pub mod order;
+mod projection;
 pub mod record;
+pub mod typestate;
+pub mod types;
+mod wire;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use filter::Filter;
 pub use order::Order;
-pub use record::{Create, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};
+pub use record::{Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};
+pub use types::{Date, DateTime, Decimal};
+
+#[cfg(feature = "derive")]
+pub use crm_derive::{Record, schema};
