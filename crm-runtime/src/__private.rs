@@ -10,11 +10,15 @@ pub use crate::filter::{AnyField, BoolField, ChoiceField, Filter, IdField, Range
 pub use crate::order::Order;
 pub use crate::projection::{FieldOf, kind, project};
 pub use crate::record::{
-    Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, User, UserId,
+    Create, External, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record,
+    User, UserId,
 };
-pub use crate::typestate::{Set, Unset};
 pub use crate::types::{Date, DateTime, Decimal};
-pub use crate::wire::{Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field, id_field, nested};
+pub use crate::typestate::{Set, Unset};
+pub use crate::wire::{
+    Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field,
+    id_field, nested,
+};
 
 /// Serialises a JSON map entry by entry (the body of every generated `Serialize`).
 pub use serde::ser::SerializeMap;
@@ -38,7 +42,9 @@ pub struct LenientGuard {
 impl LenientGuard {
     /// Enters lenient (`true`) or strict (`false`) decoding.
     pub fn enter(lenient: bool) -> Self {
-        LenientGuard { previous: LENIENT.with(|l| l.replace(lenient)) }
+        LenientGuard {
+            previous: LENIENT.with(|l| l.replace(lenient)),
+        }
     }
 }
 
@@ -63,8 +69,26 @@ pub fn decode_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Erro
             u64::try_from(v).map_err(|_| E::custom(format!("negative id {v}")))
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
-            v.trim().parse().map_err(|_| E::custom(format!("`{v}` is not an id")))
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{v}` is not an id")))
         }
     }
     d.deserialize_any(V)
+}
+
+/// `a == b` in a const context (projections check their `object_type` at compile time).
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

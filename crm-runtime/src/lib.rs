@@ -7,8 +7,8 @@ pub mod filter;
 pub mod order;
 mod projection;
 pub mod record;
-pub mod typestate;
 pub mod types;
+pub mod typestate;
 mod wire;
 
 #[doc(hidden)]
@@ -16,7 +16,9 @@ pub mod __private;
 
 pub use filter::Filter;
 pub use order::Order;
-pub use record::{Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};
+pub use record::{
+    Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
+};
 pub use types::{Date, DateTime, Decimal};
 
 #[cfg(feature = "derive")]
