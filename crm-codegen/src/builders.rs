@@ -69,6 +69,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             },
         }
     });
+    let read_only = read_only_setters(object, cx);
     let traits = mandatory.iter().zip(&params).map(|(f, p)| {
         let message = format!(
             "cannot build `{}`: the mandatory field `{}` (\"{}\") is not set",
@@ -152,6 +153,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
         impl #generics #builder #generics {
             #(#setters)*
+            #read_only
 
             /// The finished create body.
             pub fn build(self) -> #create
@@ -167,4 +169,23 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             #(#traits)*
         }
     }
+}
+
+/// Hidden setters for read-only fields, so that setting one is an error that says why.
+pub(crate) fn read_only_setters(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let methods = object
+        .fields
+        .iter()
+        .filter(|f| f.read_only || f.ty == FieldType::Id)
+        .map(|f| {
+            let name = ident(&f.ident());
+            quote! {
+                #[doc(hidden)]
+                pub fn #name<V: #rt::ReadOnlyField>(self, _value: V) -> Self {
+                    self
+                }
+            }
+        });
+    quote!(#(#methods)*)
 }

@@ -54,6 +54,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
     });
+    let read_only = crate::builders::read_only_setters(object, cx);
     let doc = format!(
         "The body of an update request for `{}`, made with [`{}::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.",
         object.api_name, object.type_name
@@ -68,6 +69,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
         impl #patch {
             #(#methods)*
+            #read_only
         }
 
         impl #rt::Patch for #patch {

@@ -120,20 +120,30 @@ fn suggest(object: &ObjectDef, name: &str) -> Option<String> {
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance; hand-written because it is ten lines and only names are compared.
+/// Edit distance counting a swap of two neighbours as one edit (`nmae` -> `name`);
+/// hand-written because it is a dozen lines and only short names are compared.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 fn kind(ty: &FieldType) -> &'static str {
@@ -192,7 +202,15 @@ pub fn expand(
     let mut id_member = None;
     for field in fields {
         let Some(member) = &field.ident else { continue };
-        empty.push(quote!(#member: ::core::default::Default::default(),));
+        let is_id = wire_name(field)
+            .ok()
+            .and_then(|(w, _)| lookup(object, &w))
+            .is_some_and(|d| d.ty == FieldType::Id);
+        empty.push(if is_id {
+            quote!(#member: #rt::Id::new(0),)
+        } else {
+            quote!(#member: ::core::default::Default::default(),)
+        });
         let (wire, span) = match wire_name(field) {
             Ok(w) => w,
             Err(e) => {
@@ -258,10 +276,25 @@ pub fn expand(
             const _: () = ::core::assert!(#rt::str_eq(<#path as #rt::Object>::API_NAME, #api), #message);
         }
     });
-    let (arms, id_expr) = if errors.is_empty() {
-        (arms, id_expr)
+    // After an error, decode nothing: the impls only exist to keep the rest of the crate quiet.
+    let field_body = if errors.is_empty() {
+        quote! {
+            match key {
+                #(#arms)*
+                _ => return ::core::result::Result::Ok(false),
+            }
+            ::core::result::Result::Ok(true)
+        }
     } else {
-        (Vec::new(), quote!(#rt::Id::new(0)))
+        quote! {
+            let _ = (key, map, cx);
+            ::core::result::Result::Ok(false)
+        }
+    };
+    let id_expr = if errors.is_empty() {
+        id_expr
+    } else {
+        quote!(#rt::Id::new(0))
     };
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {
@@ -287,11 +320,7 @@ pub fn expand(
                     map: &mut A,
                     cx: &mut #rt::Cx,
                 ) -> ::core::result::Result<bool, A::Error> {
-                    match key {
-                        #(#arms)*
-                        _ => return ::core::result::Result::Ok(false),
-                    }
-                    ::core::result::Result::Ok(true)
+                    #field_body
                 }
                 fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
                     ::core::option::Option::None

@@ -4,6 +4,7 @@
 //! types over HTTP. Filters and ordering are typed per object ([`filter`], [`order`]).
 
 pub mod filter;
+pub mod kind;
 pub mod order;
 mod projection;
 pub mod record;

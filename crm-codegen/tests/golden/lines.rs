@@ -155,6 +155,10 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             self.body.name = ::core::option::Option::Some(value.into());
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewOpportunity {
             self.body
@@ -182,6 +186,10 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
         ///Empties field `name` (sent as `null`).
         pub fn clear_name(mut self) -> Self {
             self.name = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }
@@ -392,6 +400,10 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self.body.unitprice = ::core::option::Option::Some(value);
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewOpportunityLine {
             self.body
@@ -440,6 +452,10 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         ///Empties field `unitprice` (sent as `null`).
         pub fn clear_unitprice(mut self) -> Self {
             self.unitprice = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }

@@ -175,6 +175,10 @@ List `ticket_priority`: `High`, `Low`.*/
                 state: ::core::marker::PhantomData,
             }
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewTicket
         where
@@ -222,6 +226,10 @@ List `ticket_priority`: `High`, `Low`.*/
             self.priority = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
             );
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }

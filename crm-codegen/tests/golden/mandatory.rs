@@ -219,6 +219,17 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self.body.comment = ::core::option::Option::Some(value.into());
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
+        #[doc(hidden)]
+        pub fn createddate<V: ::crm_runtime::__private::ReadOnlyField>(
+            self,
+            _value: V,
+        ) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewOrder
         where
@@ -284,6 +295,17 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
         ///Empties field `comment` (sent as `null`).
         pub fn clear_comment(mut self) -> Self {
             self.comment = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
+        #[doc(hidden)]
+        pub fn createddate<V: ::crm_runtime::__private::ReadOnlyField>(
+            self,
+            _value: V,
+        ) -> Self {
             self
         }
     }

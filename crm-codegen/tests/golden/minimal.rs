@@ -144,6 +144,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self.body.title = ::core::option::Option::Some(value.into());
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewNote {
             self.body
@@ -171,6 +175,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
         ///Empties field `title` (sent as `null`).
         pub fn clear_title(mut self) -> Self {
             self.title = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }

@@ -188,6 +188,10 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self.body.slaid = ::core::option::Option::Some(value);
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewCompany
         where
@@ -254,6 +258,10 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
         ///Empties field `slaid` (sent as `null`).
         pub fn clear_slaid(mut self) -> Self {
             self.slaid = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }
@@ -478,6 +486,10 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self.body.ownerid = ::core::option::Option::Some(value);
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewPerson
         where
@@ -528,6 +540,10 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
         ///Empties field `ownerid` (sent as `null`).
         pub fn clear_ownerid(mut self) -> Self {
             self.ownerid = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
             self
         }
     }

@@ -446,6 +446,17 @@ Free text, may span lines.*/
             self.body.type_ = ::core::option::Option::Some(value.into());
             self
         }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
+        #[doc(hidden)]
+        pub fn modifieddate<V: ::crm_runtime::__private::ReadOnlyField>(
+            self,
+            _value: V,
+        ) -> Self {
+            self
+        }
         /// The finished create body.
         pub fn build(self) -> NewThing {
             self.body
@@ -709,6 +720,17 @@ Free text, may span lines.*/
         ///Empties field `type` (sent as `null`).
         pub fn clear_type(mut self) -> Self {
             self.type_ = ::core::option::Option::Some(::core::option::Option::None);
+            self
+        }
+        #[doc(hidden)]
+        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+            self
+        }
+        #[doc(hidden)]
+        pub fn modifieddate<V: ::crm_runtime::__private::ReadOnlyField>(
+            self,
+            _value: V,
+        ) -> Self {
             self
         }
     }
