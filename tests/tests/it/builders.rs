@@ -8,7 +8,7 @@ use crm_tests::crm::opportunity_line::OpportunityLine;
 use serde_json::json;
 
 fn body(v: &impl serde::Serialize) -> serde_json::Value {
-    serde_json::to_value(v).unwrap()
+    serde_json::to_value(v).unwrap_or_else(|e| panic!("cannot serialise: {e}"))
 }
 
 #[test]

@@ -6,25 +6,25 @@
 
 use std::path::{Path, PathBuf};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            std::fs::copy(entry.path(), target)?;
         }
     }
+    Ok(())
 }
 
 /// Cargo's target directory: the nearest ancestor of this test binary holding `CACHEDIR.TAG`.
 fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .find(|d| d.join("CACHEDIR.TAG").is_file())
-        .expect("test binary outside a cargo target dir")
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file());
+    dir.unwrap_or_else(|| panic!("{} is not inside a cargo target directory", exe.display()))
         .to_owned()
 }
 
