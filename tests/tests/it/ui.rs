@@ -32,11 +32,13 @@ fn target_dir() -> PathBuf {
 fn ui() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = target_dir().join("tests/trybuild/crm-tests");
-    copy_dir(
-        &manifest.join("../dictionaries"),
-        &project.join("dictionaries"),
-    );
-    copy_dir(&manifest.join("ui/snapshots"), &project.join("snapshots"));
+    for (from, to) in [
+        ("../dictionaries", "dictionaries"),
+        ("ui/snapshots", "snapshots"),
+    ] {
+        copy_dir(&manifest.join(from), &project.join(to))
+            .unwrap_or_else(|e| panic!("copying {from}: {e}"));
+    }
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/compile_fail/*.rs");
 }
