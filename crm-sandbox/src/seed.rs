@@ -134,8 +134,8 @@ fn value(rng: &mut StdRng, object: &ObjectDef, f: &FieldDef, n: u32, records: u3
         FieldType::Reference { external: true, .. } => {
             SqlValue::Integer(rng.random_range(100_000..200_000))
         }
-        FieldType::Reference { .. } if roll < 0.1 => SqlValue::Integer(0),
-        FieldType::Reference { .. } if roll < 0.2 => SqlValue::Null,
+        FieldType::Reference { .. } if roll < 0.1 && !f.required => SqlValue::Integer(0),
+        FieldType::Reference { .. } if roll < 0.2 && !f.required => SqlValue::Null,
         FieldType::Reference { .. } => {
             SqlValue::Integer(i64::from(rng.random_range(1..=records.max(1))))
         }
