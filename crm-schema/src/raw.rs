@@ -17,11 +17,17 @@ pub fn dictionary_from_response(
     fetched_at: Option<String>,
 ) -> Result<ObjectDef> {
     let _ = (object, body, source, fetched_at);
-    Err(crate::Error::new(vec![Problem::at("", "raw dictionary adapter not implemented yet")]))
+    Err(crate::Error::new(vec![Problem::at(
+        "",
+        "raw dictionary adapter not implemented yet",
+    )]))
 }
 
 /// Parses the body of `GET /lookup/{object}/{field}` into lookup values.
 pub fn lookup_values_from_response(body: &[u8]) -> Result<Vec<LookupValue>> {
     let _ = body;
-    Err(crate::Error::new(vec![Problem::at("", "raw lookup adapter not implemented yet")]))
+    Err(crate::Error::new(vec![Problem::at(
+        "",
+        "raw lookup adapter not implemented yet",
+    )]))
 }
