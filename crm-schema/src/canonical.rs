@@ -121,12 +121,16 @@ fn serde_problem(base: &str, err: serde_path_to_error::Error<serde_json::Error>)
 /// problem per field at most, since serde stops inside a field at its first error). Semantic
 /// checks are `crate::validate`'s job.
 pub(crate) fn object_from_value(doc: serde_json::Value) -> Result<ObjectDef, Vec<Problem>> {
-    let file: ObjectFile<serde_json::Value> = serde_path_to_error::deserialize(doc).map_err(|e| vec![serde_problem("", e)])?;
+    let file: ObjectFile<serde_json::Value> =
+        serde_path_to_error::deserialize(doc).map_err(|e| vec![serde_problem("", e)])?;
     let mut problems = Vec::new();
     if file.format != FORMAT_VERSION {
         problems.push(Problem::at(
             "/format",
-            format!("unsupported format {}; this version reads format {FORMAT_VERSION}", file.format),
+            format!(
+                "unsupported format {}; this version reads format {FORMAT_VERSION}",
+                file.format
+            ),
         ));
     }
     let source = match (file.provenance.source.as_str(), file.provenance.base_url) {
@@ -134,17 +138,25 @@ pub(crate) fn object_from_value(doc: serde_json::Value) -> Result<ObjectDef, Vec
         ("sandbox", Some(base_url)) => Some(Source::Sandbox { base_url }),
         ("tenant", Some(base_url)) => Some(Source::Tenant { base_url }),
         ("catalogue", Some(_)) => {
-            problems.push(Problem::at("/provenance/base_url", "a catalogue snapshot has no base_url"));
+            problems.push(Problem::at(
+                "/provenance/base_url",
+                "a catalogue snapshot has no base_url",
+            ));
             None
         }
         ("sandbox" | "tenant", None) => {
-            problems.push(Problem::at("/provenance/base_url", "missing: a fetched snapshot records its base URL"));
+            problems.push(Problem::at(
+                "/provenance/base_url",
+                "missing: a fetched snapshot records its base URL",
+            ));
             None
         }
         (other, _) => {
             problems.push(Problem::at(
                 "/provenance/source",
-                format!("unknown source `{other}`; expected one of `catalogue`, `sandbox`, `tenant`"),
+                format!(
+                    "unknown source `{other}`; expected one of `catalogue`, `sandbox`, `tenant`"
+                ),
             ));
             None
         }
@@ -183,7 +195,10 @@ fn field_from_file(f: FieldFile) -> Result<FieldDef, (&'static str, String)> {
         return Err(("/target", "only `reference` fields have a `target`".into()));
     }
     if f.ty != "unknown" && f.raw_type.is_some() {
-        return Err(("/raw_type", "only `unknown` fields have a `raw_type`".into()));
+        return Err((
+            "/raw_type",
+            "only `unknown` fields have a `raw_type`".into(),
+        ));
     }
     let ty = match f.ty.as_str() {
         "id" => FieldType::Id,
@@ -202,17 +217,33 @@ fn field_from_file(f: FieldFile) -> Result<FieldDef, (&'static str, String)> {
         "lookup" => FieldType::Lookup,
         "user" => FieldType::User,
         "reference" => match f.target {
-            Some(target) => FieldType::Reference { target, external: f.external },
-            None => return Err(("/target", "a `reference` field names its `target` object".into())),
+            Some(target) => FieldType::Reference {
+                target,
+                external: f.external,
+            },
+            None => {
+                return Err((
+                    "/target",
+                    "a `reference` field names its `target` object".into(),
+                ));
+            }
         },
         "unknown" => match f.raw_type {
             Some(raw) => FieldType::Unknown { raw },
-            None => return Err(("/raw_type", "an `unknown` field keeps the tenant's `raw_type`".into())),
+            None => {
+                return Err((
+                    "/raw_type",
+                    "an `unknown` field keeps the tenant's `raw_type`".into(),
+                ));
+            }
         },
         other => {
             return Err((
                 "/type",
-                format!("unknown type `{other}`; expected one of {}", FieldType::NAMES.join(", ")),
+                format!(
+                    "unknown type `{other}`; expected one of {}",
+                    FieldType::NAMES.join(", ")
+                ),
             ));
         }
     };
@@ -232,7 +263,12 @@ fn field_from_file(f: FieldFile) -> Result<FieldDef, (&'static str, String)> {
             values: l
                 .values
                 .into_iter()
-                .map(|v| LookupValue { value: v.value, label: v.label, active: v.active, rename: v.rename })
+                .map(|v| LookupValue {
+                    value: v.value,
+                    label: v.label,
+                    active: v.active,
+                    rename: v.rename,
+                })
                 .collect(),
         }),
     })
@@ -307,8 +343,12 @@ fn pretty(file: &ObjectFile<FieldFile>) -> String {
 /// provenance, so re-fetching an unchanged schema yields the same hash whatever the date.
 pub fn content_hash(object: &ObjectDef) -> String {
     let mut neutral = object.clone();
-    neutral.provenance =
-        Provenance { source: Source::Catalogue, fetched_at: None, api_version: String::new(), content_hash: String::new() };
+    neutral.provenance = Provenance {
+        source: Source::Catalogue,
+        fetched_at: None,
+        api_version: String::new(),
+        content_hash: String::new(),
+    };
     let digest = Sha256::digest(pretty(&to_file(&neutral, String::new())).as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")

@@ -9,7 +9,9 @@
 //! Naming rules are in [`naming`].
 
 pub mod canonical;
+pub mod diff;
 pub mod error;
+mod json;
 pub mod load;
 pub mod model;
 pub mod naming;
@@ -18,7 +20,9 @@ pub mod validate;
 
 pub use error::{Error, Problem, Result};
 pub use load::{load, load_file};
-pub use model::{Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance, Source};
+pub use model::{
+    Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance, Source,
+};
 
 /// The eleven standard objects of API v4, in the documentation's order.
 pub const STANDARD_OBJECTS: &[&str] = &[
