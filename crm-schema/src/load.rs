@@ -32,12 +32,13 @@ pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
         ));
         Error::new(vec![p]).with_file(file)
     })?;
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    let doc = crate::json::parse(text.as_bytes()).map_err(|e| {
         let mut p = Problem::at("", format!("invalid JSON: {}", strip_position(&e)));
         p.position = Some((e.line(), e.column()));
         Error::new(vec![p]).with_file(file)
     })?;
-    let object = canonical::object_from_value(doc).map_err(|ps| Error::new(ps).with_file(file))?;
+    let object =
+        canonical::object_from_document(&doc).map_err(|ps| Error::new(ps).with_file(file))?;
     let problems = validate::check_object(&object);
     if !problems.is_empty() {
         return Err(Error::new(problems).with_file(file));

@@ -1,5 +1,6 @@
 //! Integration tests of crm-schema: raw adapters, the canonical form, the bad-input corpus.
 
+mod canonical;
 mod drift;
 mod merge;
 mod raw_dictionary;
