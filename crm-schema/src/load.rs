@@ -32,6 +32,20 @@ pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
         ));
         Error::new(vec![p]).with_file(file)
     })?;
+    if text.trim().is_empty() {
+        return Err(Error::in_file(
+            file,
+            "the file is empty; a snapshot file holds one JSON object (see the crm-schema docs), or delete it",
+        ));
+    }
+    if text.starts_with('\u{feff}') {
+        let mut p = Problem::at(
+            "",
+            "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+        );
+        p.position = Some((1, 1));
+        return Err(Error::new(vec![p]).with_file(file));
+    }
     let doc = crate::json::parse(text.as_bytes()).map_err(|e| {
         let mut p = Problem::at("", format!("invalid JSON: {}", strip_position(&e)));
         p.position = Some((e.line(), e.column()));
@@ -103,6 +117,12 @@ pub fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Loads a snapshot: a directory of `<object>.json` files, or a single file. Every problem of
 /// every file is reported together.
 pub fn load(path: &Path) -> Result<Dictionary> {
+    if !path.exists() {
+        return Err(Error::in_file(
+            path,
+            "no such file or directory; pass the snapshot directory (`dictionaries/`), or create it with `cargo xtask refresh-schema`",
+        ));
+    }
     let files = if path.is_dir() {
         snapshot_files(path)?
     } else {

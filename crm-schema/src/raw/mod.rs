@@ -186,22 +186,13 @@ pub(crate) fn parse_body(body: &[u8], what: &str) -> Result<crate::json::Documen
         let mut p = Problem::at(
             "",
             format!(
-                "the {what} response is not JSON ({}); it starts with {}",
-                strip_position(&e),
+                "the {what} response is not JSON ({e}); it starts with {}",
                 preview(body)
             ),
         );
         p.position = Some((e.line(), e.column()));
         p
     })
-}
-
-fn strip_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg,
-    }
 }
 
 /// An API error body (`{"message": "Unauthenticated."}`, `{"error": {...}}`) rather than data:
