@@ -4,6 +4,7 @@ mod canonical;
 mod corpus;
 mod drift;
 mod merge;
+mod mutation;
 mod raw_dictionary;
 mod raw_lookup;
 mod support;
