@@ -326,6 +326,24 @@ fn dir_missing_reference() {
 }
 
 #[test]
+fn dir_module_name_clash() {
+    expect!["tests/corpus/dirs/module_name_clash/opportunity_lines.json: at `/type_name`: objects `oplines` and `opportunity_lines` map to one module name"]
+    .assert_eq(&bad_dir("module_name_clash"));
+}
+
+#[test]
+fn one_object_twice() {
+    let o = parse_object(Path::new("x.json"), &std::fs::read("tests/corpus/valid/claims.json").unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = crm_schema::Dictionary::from_objects([o.clone(), o]).map(|_| ()).unwrap_err_or_panic();
+    expect![[r#"
+        2 problems:
+          claims.json: at `/object`: object `claims` appears twice
+          claims.json: at `/fields/1/target`: field `accountid` refers to object `accounts`, which is not in this snapshot; add its file or mark the reference "external": true"#]]
+    .assert_eq(&err);
+}
+
+#[test]
 fn dir_problems_in_two_files() {
     expect![[r#"
         2 problems:
