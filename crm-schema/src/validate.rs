@@ -200,8 +200,9 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
                 Problem::at(
                     "/type_name",
                     format!(
-                        "objects `{other}` and `{}` map to one module name",
-                        object.api_name
+                        "objects `{other}` and `{}` map to the module name `{}`; change `type_name` in one",
+                        object.api_name,
+                        object.module_name()
                     ),
                 ),
             ));

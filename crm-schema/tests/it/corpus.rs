@@ -327,15 +327,20 @@ fn dir_missing_reference() {
 
 #[test]
 fn dir_module_name_clash() {
-    expect!["tests/corpus/dirs/module_name_clash/opportunity_lines.json: at `/type_name`: objects `oplines` and `opportunity_lines` map to one module name"]
+    expect!["tests/corpus/dirs/module_name_clash/opportunity_lines.json: at `/type_name`: objects `oplines` and `opportunity_lines` map to the module name `opportunity_line`; change `type_name` in one"]
     .assert_eq(&bad_dir("module_name_clash"));
 }
 
 #[test]
 fn one_object_twice() {
-    let o = parse_object(Path::new("x.json"), &std::fs::read("tests/corpus/valid/claims.json").unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let err = crm_schema::Dictionary::from_objects([o.clone(), o]).map(|_| ()).unwrap_err_or_panic();
+    let o = parse_object(
+        Path::new("x.json"),
+        &std::fs::read("tests/corpus/valid/claims.json").unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let err = crm_schema::Dictionary::from_objects([o.clone(), o])
+        .map(|_| ())
+        .unwrap_err_or_panic();
     expect![[r#"
         2 problems:
           claims.json: at `/object`: object `claims` appears twice
