@@ -119,9 +119,9 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
         Err(pe) => (
             pe.path().iter().cloned().collect::<Vec<_>>(),
             pe.path().to_string(),
-            pe.inner().to_string(),
+            without_position(pe.inner()),
         ),
-        Ok(_) => (Vec::new(), String::new(), e.to_string()),
+        Ok(_) => (Vec::new(), String::new(), without_position(e)),
     };
     let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let mut record_id = None;
@@ -176,4 +176,14 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
             snippet: snippet_text,
         })
         .with_detail(message)
+}
+
+/// serde_json's message without its " at line 1 column 67": the JSON path says where, and the
+/// position in a one-line page tells a reader nothing.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix)
+        .map(str::to_owned)
+        .unwrap_or(text)
 }

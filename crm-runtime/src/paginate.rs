@@ -99,15 +99,13 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
             && *prev_ids == ids
             && ids.iter().any(Option::is_some)
         {
-            {
-                return Err(Error::new(Kind::Pagination).with_detail(format!(
-                    "{}: page {} repeats the {} records of page {}; stopping instead of looping",
-                    st.query.object,
-                    page.number,
-                    ids.len(),
-                    prev_number
-                )));
-            }
+            return Err(Error::new(Kind::Pagination).with_detail(format!(
+                "{}: page {} repeats the {} records of page {}; stopping instead of looping",
+                st.query.object,
+                page.number,
+                ids.len(),
+                prev_number
+            )));
         }
         st.seen += page.records.len() as u64;
         let more = match page.has_more {
