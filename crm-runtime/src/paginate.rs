@@ -35,7 +35,7 @@ struct State<R> {
 impl<R: Listable> Query<R> {
     /// All pages, lazily: nothing is sent until the stream is polled. Empty pages are not
     /// yielded. Uses the query's page size, or 100; see the module docs for the stop rules.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<R>, Error>> + Send + 'static {
+    pub fn pages(self) -> impl Stream<Item = Result<Page<R>, Error>> + Send + Unpin + 'static {
         let limit = self.limit.unwrap_or(PageSize::MAX);
         let order: Arc<str> = self
             .order
@@ -53,7 +53,8 @@ impl<R: Listable> Query<R> {
             done: false,
             ahead: None,
         };
-        stream::try_unfold(state, step)
+        // Boxed so the stream is `Unpin`: `while let Some(x) = s.try_next().await` just works.
+        stream::try_unfold(state, step).boxed()
     }
 
     /// All records, lazily, page by page.
@@ -64,7 +65,7 @@ impl<R: Listable> Query<R> {
     /// let all: Vec<_> = client.object("contacts").list().prefetch(4).items().try_collect().await?;
     /// # Ok(()) }
     /// ```
-    pub fn items(self) -> impl Stream<Item = Result<R, Error>> + Send + 'static {
+    pub fn items(self) -> impl Stream<Item = Result<R, Error>> + Send + Unpin + 'static {
         self.pages()
             .map_ok(|p| stream::iter(p.records.into_iter().map(Ok)))
             .try_flatten()
