@@ -137,8 +137,8 @@
 //! Anything else (an HTML page, a number, `null`, an API error body such as
 //! `{"message": "Unauthenticated."}`, a map of ids to labels) is an error that shows the
 //! top-level keys and the first 200 bytes of the body, never a guess. Every malformed field or
-//! value is reported with its JSON pointer into the body; problems found by the semantic checks
-//! afterwards point into the converted object.
+//! value is reported with its JSON pointer into the body; a field's problems found by the semantic
+//! checks afterwards point at its entry in the body, object-level ones into the converted object.
 //!
 //! # Refreshing
 //!

@@ -139,8 +139,8 @@ struct Entry<'a> {
 /// Parses the body of `GET /datadictionary/{object}` into an object definition. Lookup fields
 /// get a list with no values (fill them with [`super::merge_lookup_values`] from
 /// `GET /lookup/{object}/{field}`); `source` and `fetched_at` become its provenance. Every
-/// problem in the body is reported, each with its JSON pointer; problems of the semantic checks
-/// point into the converted object.
+/// problem in the body is reported, each with its JSON pointer; a field's problems found by the
+/// semantic checks point at its entry in the body, object-level ones into the converted object.
 pub fn dictionary_from_response(
     object: &str,
     body: &[u8],
@@ -198,7 +198,8 @@ pub fn dictionary_from_response(
     }
     // Every v4 record has an `id`, and the model relies on it; a dictionary that lists only
     // the fields a client may send leaves it out.
-    if !fields.iter().any(|f| f.api_name.eq_ignore_ascii_case("id")) {
+    let added_id = !fields.iter().any(|f| f.api_name.eq_ignore_ascii_case("id"));
+    if added_id {
         fields.insert(0, id_field());
     }
     let mut def = ObjectDef {
@@ -214,7 +215,20 @@ pub fn dictionary_from_response(
         fields,
     };
     def.provenance.content_hash = canonical::content_hash(&def);
-    let problems = validate::check_object(&def);
+    let mut problems = validate::check_object(&def);
+    // Point at the field's entry in the body rather than into the converted object.
+    for p in &mut problems {
+        let field = p.pointer.strip_prefix("/fields/").and_then(|rest| {
+            let digits = rest.split('/').next().unwrap_or_default();
+            digits.parse::<usize>().ok()
+        });
+        let entry = field
+            .and_then(|i| i.checked_sub(usize::from(added_id)))
+            .and_then(|i| entries.get(i));
+        if let Some(entry) = entry {
+            p.pointer.clone_from(&entry.at);
+        }
+    }
     if problems.is_empty() {
         Ok(def)
     } else {

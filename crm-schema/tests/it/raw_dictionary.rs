@@ -544,7 +544,16 @@ fn semantic_problems_of_the_converted_object_are_reported() {
     let body = r#"{"name": "text", "Name": "text", "locked": {"type": "text", "required": 1, "readonly": 1}}"#;
     expect![[r#"
         2 problems:
-          at `/fields/3`: field `locked` is both required and read-only; a client could never create the record
-          at `/fields/2/name`: fields `name` and `Name` of `claims` all map to the Rust name `name`; add "rename": "<identifier>" to one of them"#]]
+          at `/locked`: field `locked` is both required and read-only; a client could never create the record
+          at `/Name`: fields `name` and `Name` of `claims` all map to the Rust name `name`; add "rename": "<identifier>" to one of them"#]]
+    .assert_eq(&dict_err("claims", body));
+}
+
+#[test]
+fn semantic_problems_point_into_the_body_even_when_id_was_added() {
+    let body = r#"[{"name": "a", "type": "text"}, {"name": "b", "type": "text", "required": 1, "readonly": 1}]"#;
+    expect![
+        "at `/1`: field `b` is both required and read-only; a client could never create the record"
+    ]
     .assert_eq(&dict_err("claims", body));
 }
