@@ -40,6 +40,7 @@ mod limit;
 mod lookups;
 mod ops;
 pub mod paginate;
+mod passthrough;
 mod query;
 mod raw;
 mod retry;

@@ -7,11 +7,34 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use crm_schema::{FieldType, LookupList, ObjectDef, Source};
 
-/// What a tenant transport must offer: one `GET` returning the body, with the runtime's retry
-/// policy already applied.
+/// What a tenant transport must offer: one `GET` returning the body as received, with the
+/// runtime's retry policy already applied. `crm_runtime::Client` is the implementation; tests
+/// may bring their own.
 pub trait Tenant: Sync {
-    /// `GET {base}{path}`; the body of a 2xx, else the failure.
-    fn get(&self, path: &str) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
+    /// `GET {base}/{segments...}?{query}` (segments percent-encoded); the body of a 2xx, else the
+    /// failure.
+    fn get(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, &str)],
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
+}
+
+impl Tenant for crm_runtime::Client {
+    async fn get(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, &str)],
+    ) -> Result<Vec<u8>, FetchError> {
+        self.get_bytes(segments, query)
+            .await
+            .map(|body| body.to_vec())
+            .map_err(|e| FetchError {
+                status: e.status(),
+                unauthorised: e.is_unauthorised(),
+                message: e.to_string(),
+            })
+    }
 }
 
 /// A failed `GET`, reduced to what the refresh needs to decide and to explain.
@@ -79,7 +102,7 @@ pub(crate) async fn fetch_object<T: Tenant>(
     concurrency: usize,
 ) -> Result<Fetched, FetchFailure> {
     let path = format!("/datadictionary/{object}");
-    let body = match tenant.get(&path).await {
+    let body = match tenant.get(&["datadictionary", object], &[]).await {
         Ok(body) => body,
         Err(e) if is_gated(&e) => {
             let reason = match add_on(object) {
@@ -121,9 +144,9 @@ pub(crate) async fn fetch_object<T: Tenant>(
         .collect();
     let lists: Vec<(usize, Vec<crm_schema::LookupValue>)> = stream::iter(dropdowns)
         .map(|(i, field)| async move {
-            let path = format!("/lookup/{object}/{}", encode_segment(&field));
+            let path = format!("/lookup/{object}/{field}");
             let body = tenant
-                .get(&path)
+                .get(&["lookup", object, &field], &[])
                 .await
                 .map_err(|error| FetchFailure::Request {
                     path: path.clone(),
@@ -146,17 +169,4 @@ pub(crate) async fn fetch_object<T: Tenant>(
         crm_schema::raw::merge_lookup_values(list, values);
     }
     Ok(Fetched::Object(Box::new(def)))
-}
-
-/// Percent-encodes a path segment: field names may contain `/` (`addresscounty/state`).
-pub(crate) fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -202,7 +202,7 @@ pub async fn refresh_with_hook<T: Tenant>(
 ) -> Result<Report, RefreshError> {
     // Every object refusing the token would also look like "not on the plan"; ask for something
     // every plan has first, so a bad token fails fast with the right advice.
-    if let Err(e) = tenant.get("/accounts?limit=1").await {
+    if let Err(e) = tenant.get(&["accounts"], &[("limit", "1")]).await {
         return Err(if e.unauthorised {
             RefreshError::BadToken(e)
         } else {
