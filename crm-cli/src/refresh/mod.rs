@@ -2,6 +2,7 @@
 //! atomically, with a semantic drift report. Shared by `crm refresh-schema` and
 //! `cargo xtask refresh-schema`.
 
+pub mod command;
 mod fetch;
 mod run;
 pub mod swap;
