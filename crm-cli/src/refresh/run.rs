@@ -129,9 +129,8 @@ impl fmt::Display for RefreshError {
                  (\"Manage API Keys and Alerts\", then \"generate new key\") and pass it in the CRM_TOKEN environment variable",
                 e.message
             ),
-            RefreshError::Request { path, error } => {
-                write!(f, "GET {path} failed: {}", error.message)
-            }
+            // The transport's message already names the request.
+            RefreshError::Request { error, .. } => f.write_str(&error.message),
             RefreshError::Unrecognised {
                 object,
                 path,
