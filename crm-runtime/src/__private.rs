@@ -25,7 +25,9 @@ pub struct LenientGuard {
 impl LenientGuard {
     /// Enters lenient (`true`) or strict (`false`) decoding.
     pub fn enter(lenient: bool) -> Self {
-        LenientGuard { previous: LENIENT.with(|l| l.replace(lenient)) }
+        LenientGuard {
+            previous: LENIENT.with(|l| l.replace(lenient)),
+        }
     }
 }
 
@@ -50,7 +52,9 @@ pub fn decode_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Erro
             u64::try_from(v).map_err(|_| E::custom(format!("negative id {v}")))
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
-            v.trim().parse().map_err(|_| E::custom(format!("`{v}` is not an id")))
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{v}` is not an id")))
         }
     }
     d.deserialize_any(V)

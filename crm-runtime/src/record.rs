@@ -51,7 +51,10 @@ pub struct Id<O: ?Sized> {
 impl<O: ?Sized> Id<O> {
     /// Wraps a raw id.
     pub const fn new(raw: u64) -> Self {
-        Id { raw, object: PhantomData }
+        Id {
+            raw,
+            object: PhantomData,
+        }
     }
 
     /// The raw number, as on the wire.
@@ -124,7 +127,9 @@ pub trait HasLines: Object {
 }
 
 /// A generated lookup enum (`AccountType`): known values as variants, anything else `Other`.
-pub trait LookupEnum: Sized + Clone + Send + Sync + 'static + fmt::Display + std::str::FromStr {
+pub trait LookupEnum:
+    Sized + Clone + Send + Sync + 'static + fmt::Display + std::str::FromStr
+{
     /// The value exactly as on the wire.
     fn as_str(&self) -> &str;
 }

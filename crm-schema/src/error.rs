@@ -19,7 +19,12 @@ pub struct Problem {
 impl Problem {
     /// A problem at `pointer`, not yet tied to a file.
     pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { file: None, pointer: pointer.into(), position: None, message: message.into() }
+        Problem {
+            file: None,
+            pointer: pointer.into(),
+            position: None,
+            message: message.into(),
+        }
     }
 }
 

@@ -17,16 +17,42 @@ pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        let mut p = Problem::at("", format!("not UTF-8: invalid byte at offset {offset}; save the file as UTF-8"));
-        p.position = Some((line, offset - bytes[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1) + 1));
+        let mut p = Problem::at(
+            "",
+            format!("not UTF-8: invalid byte at offset {offset}; save the file as UTF-8"),
+        );
+        p.position = Some((
+            line,
+            offset
+                - bytes[..offset]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |n| n + 1)
+                + 1,
+        ));
         Error::new(vec![p]).with_file(file)
     })?;
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    if text.trim().is_empty() {
+        return Err(Error::in_file(
+            file,
+            "the file is empty; a snapshot file holds one JSON object (see the crm-schema docs), or delete it",
+        ));
+    }
+    if text.starts_with('\u{feff}') {
+        let mut p = Problem::at(
+            "",
+            "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+        );
+        p.position = Some((1, 1));
+        return Err(Error::new(vec![p]).with_file(file));
+    }
+    let doc = crate::json::parse(text.as_bytes()).map_err(|e| {
         let mut p = Problem::at("", format!("invalid JSON: {}", strip_position(&e)));
         p.position = Some((e.line(), e.column()));
         Error::new(vec![p]).with_file(file)
     })?;
-    let object = canonical::object_from_value(doc).map_err(|ps| Error::new(ps).with_file(file))?;
+    let object =
+        canonical::object_from_document(&doc).map_err(|ps| Error::new(ps).with_file(file))?;
     let problems = validate::check_object(&object);
     if !problems.is_empty() {
         return Err(Error::new(problems).with_file(file));
@@ -44,7 +70,8 @@ fn strip_position(e: &serde_json::Error) -> String {
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Error::in_file(
             path,
@@ -65,7 +92,10 @@ pub fn load_file(path: &Path) -> Result<ObjectDef> {
     if path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
         return Err(Error::in_file(
             path,
-            format!("holds object `{}`, so it must be named `{expected}`", object.api_name),
+            format!(
+                "holds object `{}`, so it must be named `{expected}`",
+                object.api_name
+            ),
         ));
     }
     Ok(object)
@@ -87,7 +117,17 @@ pub fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Loads a snapshot: a directory of `<object>.json` files, or a single file. Every problem of
 /// every file is reported together.
 pub fn load(path: &Path) -> Result<Dictionary> {
-    let files = if path.is_dir() { snapshot_files(path)? } else { vec![path.to_owned()] };
+    if !path.exists() {
+        return Err(Error::in_file(
+            path,
+            "no such file or directory; pass the snapshot directory (`dictionaries/`), or create it with `cargo xtask refresh-schema`",
+        ));
+    }
+    let files = if path.is_dir() {
+        snapshot_files(path)?
+    } else {
+        vec![path.to_owned()]
+    };
     if files.is_empty() {
         return Err(Error::in_file(
             path,
@@ -102,7 +142,11 @@ pub fn load(path: &Path) -> Result<Dictionary> {
             Err(e) => problems.extend(e.problems().iter().cloned()),
         }
     }
-    let dir = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
+    let dir = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(path)
+    };
     match Dictionary::from_objects(objects.into_iter().map(|(_, o)| o)) {
         Ok(d) if problems.is_empty() => Ok(d),
         Ok(_) => Err(Error::new(problems)),
@@ -125,7 +169,8 @@ impl Dictionary {
         let mut problems = Vec::new();
         for o in objects {
             if dict.objects.contains_key(&o.api_name) {
-                let mut p = Problem::at("/object", format!("object `{}` appears twice", o.api_name));
+                let mut p =
+                    Problem::at("/object", format!("object `{}` appears twice", o.api_name));
                 p.file = Some(PathBuf::from(canonical::file_name(&o)));
                 problems.push(p);
                 continue;
@@ -136,6 +181,10 @@ impl Dictionary {
             p.file = Some(PathBuf::from(format!("{object}.json")));
             problems.push(p);
         }
-        if problems.is_empty() { Ok(dict) } else { Err(Error::new(problems)) }
+        if problems.is_empty() {
+            Ok(dict)
+        } else {
+            Err(Error::new(problems))
+        }
     }
 }

@@ -226,7 +226,11 @@ impl FieldType {
     pub fn is_text(&self) -> bool {
         matches!(
             self,
-            FieldType::Text | FieldType::LongText | FieldType::Email | FieldType::Phone | FieldType::Url
+            FieldType::Text
+                | FieldType::LongText
+                | FieldType::Email
+                | FieldType::Phone
+                | FieldType::Url
         )
     }
 }

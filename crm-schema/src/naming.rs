@@ -56,7 +56,11 @@ pub const STANDARD_TYPE_NAMES: &[(&str, &str)] = &[
 
 /// Splits a name into words (rules 1 and 2).
 fn words(name: &str) -> Vec<String> {
-    let ascii = if name.is_ascii() { name.to_owned() } else { deunicode(name) };
+    let ascii = if name.is_ascii() {
+        name.to_owned()
+    } else {
+        deunicode(name)
+    };
     // An apostrophe joins rather than separates: `Can't` is one word, not `Can` + `T`.
     let ascii = ascii.replace('\'', "");
     let mut out = Vec::new();
@@ -154,7 +158,10 @@ pub fn module_ident(type_name: &str) -> String {
 /// the API name (`claims` -> `Claim`, `policies` -> `Policy`). Snapshots store the result, so a
 /// wrong guess is fixed once by editing `type_name`.
 pub fn default_type_name(object_api_name: &str) -> String {
-    if let Some((_, t)) = STANDARD_TYPE_NAMES.iter().find(|(o, _)| *o == object_api_name) {
+    if let Some((_, t)) = STANDARD_TYPE_NAMES
+        .iter()
+        .find(|(o, _)| *o == object_api_name)
+    {
         return (*t).to_owned();
     }
     type_ident(&singular(object_api_name))
@@ -166,7 +173,10 @@ fn singular(plural: &str) -> String {
     let cut = |n: usize, add: &str| format!("{}{add}", &plural[..plural.len() - n]);
     if lower.ends_with("ies") && plural.len() > 3 {
         cut(3, "y")
-    } else if ["sses", "shes", "ches", "xes", "zes"].iter().any(|s| lower.ends_with(s)) {
+    } else if ["sses", "shes", "ches", "xes", "zes"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+    {
         cut(2, "")
     } else if lower.ends_with('s') && !["ss", "us", "is"].iter().any(|s| lower.ends_with(s)) {
         cut(1, "")
@@ -179,7 +189,9 @@ fn singular(plural: &str) -> String {
 /// not a keyword.
 pub fn is_valid_ident(ident: &str) -> bool {
     let mut chars = ident.chars();
-    let starts_well = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     starts_well
         && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && ident != "_"

@@ -19,13 +19,29 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
     if !naming::is_valid_ident(&object.type_name) || object.type_name.starts_with('_') {
         push(
             "/type_name".into(),
-            format!("`{}` is not a Rust type name; use UpperCamelCase letters and digits", object.type_name),
+            format!(
+                "`{}` is not a Rust type name; use UpperCamelCase letters and digits",
+                object.type_name
+            ),
         );
     }
     if object.fields.is_empty() {
-        push("/fields".into(), format!("object `{}` has no fields; a snapshot lists at least `id`", object.api_name));
-    } else if !object.fields.iter().any(|f| f.api_name == "id" && f.ty == FieldType::Id) {
-        push("/fields".into(), "no `id` field of type `id`; every record has one".into());
+        push(
+            "/fields".into(),
+            format!(
+                "object `{}` has no fields; a snapshot lists at least `id`",
+                object.api_name
+            ),
+        );
+    } else if !object
+        .fields
+        .iter()
+        .any(|f| f.api_name == "id" && f.ty == FieldType::Id)
+    {
+        push(
+            "/fields".into(),
+            "no `id` field of type `id`; every record has one".into(),
+        );
     }
 
     let mut seen_names: HashMap<&str, usize> = HashMap::new();
@@ -38,40 +54,67 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
             continue;
         }
         if let Some(first) = seen_names.insert(name, i) {
-            push(at("/name"), format!("duplicate field `{name}`: also at `/fields/{first}`"));
+            push(
+                at("/name"),
+                format!("duplicate field `{name}`: also at `/fields/{first}`"),
+            );
             continue;
         }
-        if let Some(rename) = &field.rename {
-            if !naming::is_valid_ident(rename) {
-                push(at("/rename"), format!("`{rename}` is not a valid Rust identifier"));
-            }
+        if let Some(rename) = &field.rename
+            && !naming::is_valid_ident(rename)
+        {
+            push(
+                at("/rename"),
+                format!("`{rename}` is not a valid Rust identifier"),
+            );
         }
         idents.entry(field.ident()).or_default().push(i);
 
         if field.required && field.read_only {
             push(
                 at(""),
-                format!("field `{name}` is both required and read-only; a client could never create the record"),
+                format!(
+                    "field `{name}` is both required and read-only; a client could never create the record"
+                ),
             );
         }
         if field.ty == FieldType::Id && name != "id" {
-            push(at("/type"), format!("only the `id` field has type `id`; `{name}` is a `reference` or `integer`"));
+            push(
+                at("/type"),
+                format!(
+                    "only the `id` field has type `id`; `{name}` is a `reference` or `integer`"
+                ),
+            );
         }
         if let Some(max) = field.max_length {
             if max == 0 {
-                push(at("/max_length"), "max_length 0 would reject every value".into());
+                push(
+                    at("/max_length"),
+                    "max_length 0 would reject every value".into(),
+                );
             } else if !field.ty.is_text() {
-                push(at("/max_length"), format!("max_length applies to text fields, not `{}`", field.ty.as_str()));
+                push(
+                    at("/max_length"),
+                    format!(
+                        "max_length applies to text fields, not `{}`",
+                        field.ty.as_str()
+                    ),
+                );
             }
         }
         match (&field.ty, &field.lookup) {
             (FieldType::Lookup, None) => push(
                 at("/lookup"),
-                format!("lookup field `{name}` carries no `lookup` list; refresh the snapshot or add `{{\"list_name\": ..., \"values\": []}}`"),
+                format!(
+                    "lookup field `{name}` carries no `lookup` list; refresh the snapshot or add `{{\"list_name\": ..., \"values\": []}}`"
+                ),
             ),
             (FieldType::Lookup, Some(list)) => {
                 if list.list_name.is_empty() {
-                    push(at("/lookup/list_name"), "the lookup list name is empty".into());
+                    push(
+                        at("/lookup/list_name"),
+                        "the lookup list name is empty".into(),
+                    );
                 }
                 let mut values: HashMap<&str, usize> = HashMap::new();
                 let mut variants: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -83,15 +126,22 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
                         );
                         continue;
                     }
-                    if let Some(rename) = &v.rename {
-                        if !naming::is_valid_ident(rename) || naming::RESERVED_VARIANT_IDENTS.contains(&rename.as_str()) {
-                            push(at(&format!("/lookup/values/{j}/rename")), format!("`{rename}` is not a usable variant name"));
-                        }
+                    if let Some(rename) = &v.rename
+                        && (!naming::is_valid_ident(rename)
+                            || naming::RESERVED_VARIANT_IDENTS.contains(&rename.as_str()))
+                    {
+                        push(
+                            at(&format!("/lookup/values/{j}/rename")),
+                            format!("`{rename}` is not a usable variant name"),
+                        );
                     }
                     variants.entry(v.ident()).or_default().push(j);
                 }
                 for (ident, js) in variants.iter().filter(|(_, js)| js.len() > 1) {
-                    let names: Vec<String> = js.iter().map(|&j| format!("`{}`", list.values[j].value)).collect();
+                    let names: Vec<String> = js
+                        .iter()
+                        .map(|&j| format!("`{}`", list.values[j].value))
+                        .collect();
                     push(
                         at(&format!("/lookup/values/{}", js[1])),
                         format!(
@@ -101,12 +151,21 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
                     );
                 }
             }
-            (_, Some(_)) => push(at("/lookup"), format!("only `lookup` fields carry a list; `{name}` is `{}`", field.ty.as_str())),
+            (_, Some(_)) => push(
+                at("/lookup"),
+                format!(
+                    "only `lookup` fields carry a list; `{name}` is `{}`",
+                    field.ty.as_str()
+                ),
+            ),
             (_, None) => {}
         }
     }
     for (ident, is) in idents.iter().filter(|(_, is)| is.len() > 1) {
-        let names: Vec<String> = is.iter().map(|&i| format!("`{}`", object.fields[i].api_name)).collect();
+        let names: Vec<String> = is
+            .iter()
+            .map(|&i| format!("`{}`", object.fields[i].api_name))
+            .collect();
         push(
             format!("/fields/{}/name", is[1]),
             format!(
@@ -126,7 +185,8 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
     let mut type_names: HashMap<&str, &str> = HashMap::new();
     let mut modules: HashMap<String, &str> = HashMap::new();
     for object in dict.iter() {
-        if let Some(other) = type_names.insert(object.type_name.as_str(), object.api_name.as_str()) {
+        if let Some(other) = type_names.insert(object.type_name.as_str(), object.api_name.as_str())
+        {
             out.push((
                 object.api_name.clone(),
                 Problem::at(
@@ -137,23 +197,33 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
         } else if let Some(other) = modules.insert(object.module_name(), object.api_name.as_str()) {
             out.push((
                 object.api_name.clone(),
-                Problem::at("/type_name", format!("objects `{other}` and `{}` map to one module name", object.api_name)),
+                Problem::at(
+                    "/type_name",
+                    format!(
+                        "objects `{other}` and `{}` map to the module name `{}`; change `type_name` in one",
+                        object.api_name,
+                        object.module_name()
+                    ),
+                ),
             ));
         }
         for (i, field) in object.fields.iter().enumerate() {
-            if let FieldType::Reference { target, external: false } = &field.ty {
-                if dict.object(target).is_none() {
-                    out.push((
-                        object.api_name.clone(),
-                        Problem::at(
-                            format!("/fields/{i}/target"),
-                            format!(
-                                "field `{}` refers to object `{target}`, which is not in this snapshot; add its file or mark the reference \"external\": true",
-                                field.api_name
-                            ),
+            if let FieldType::Reference {
+                target,
+                external: false,
+            } = &field.ty
+                && dict.object(target).is_none()
+            {
+                out.push((
+                    object.api_name.clone(),
+                    Problem::at(
+                        format!("/fields/{i}/target"),
+                        format!(
+                            "field `{}` refers to object `{target}`, which is not in this snapshot; add its file or mark the reference \"external\": true",
+                            field.api_name
                         ),
-                    ));
-                }
+                    ),
+                ));
             }
         }
     }

@@ -1,0 +1,3 @@
+//! Integration tests of the `crm` command line and its library.
+
+mod refresh;
