@@ -196,7 +196,7 @@ async fn admin_reset_and_reseed() {
             .as_array()
             .expect("list")
             .len(),
-        4,
+        5,
         "appended values gone"
     );
     let r = s

@@ -1,6 +1,7 @@
 //! Integration tests of the sandbox: in-process router tests, socket tests, the documentation
 //! replay and a randomized test of the `q` parser.
 
+mod adapter;
 mod common;
 mod conformance;
 mod documents;

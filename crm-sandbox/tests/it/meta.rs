@@ -41,7 +41,7 @@ async fn default_dictionary_shape() {
     assert_eq!(by("id")["readonly"], true);
     assert_eq!(by("campaignid")["type"], "relation");
     assert_eq!(by("campaignid")["relates_to"], "campaigns");
-    assert_eq!(by("2yearpolicy")["type"], "tinyint");
+    assert_eq!(by("2yearpolicy")["type"], "tinyint(1)");
     assert_eq!(by("2yearpolicy")["custom"], true);
     assert_eq!(by("createddate")["type"], "datetime");
     assert_eq!(by("ownerid")["type"], "user");
@@ -99,7 +99,10 @@ async fn every_alternative_dictionary_shape_carries_every_field() {
         }
         assert_eq!(got, want, "{name}");
         match shape {
-            DictionaryShape::MapTypes => assert_eq!(v["decisionmaker"], "tinyint"),
+            DictionaryShape::MapTypes => {
+                assert_eq!(v["decisionmaker"], "tinyint(1)");
+                assert_eq!(v["last"], "varchar(50)");
+            }
             DictionaryShape::Map => assert_eq!(v["last"]["required"], true),
             DictionaryShape::Synonyms => {
                 let last = v["fields"]
@@ -146,7 +149,7 @@ async fn shape_names_parse_and_unknown_ones_are_named() {
 }
 
 #[tokio::test]
-async fn lookup_default_shape_lists_active_values() {
+async fn lookup_default_shape_marks_inactive_values() {
     let s = Sbx::new();
     let r = s.get("/lookup/accounts/type").await;
     assert_eq!(r.status, 200);
@@ -155,8 +158,11 @@ async fn lookup_default_shape_lists_active_values() {
         json!({
             "metadata": {"url": "/lookup/accounts/type", "object_type": "lookup", "list_name": "account_type"},
             "list": [
-                {"value": "Client", "id": "Client"}, {"value": "Prospect", "id": "Prospect"},
-                {"value": "Underwriter", "id": "Underwriter"}, {"value": "Press", "id": "Press"}
+                {"value": "Client", "id": "Client", "active": true},
+                {"value": "Prospect", "id": "Prospect", "active": true},
+                {"value": "Underwriter", "id": "Underwriter", "active": true},
+                {"value": "Press", "id": "Press", "active": true},
+                {"value": "Old Customer", "id": "Old Customer", "active": false}
             ]
         })
     );
@@ -180,7 +186,11 @@ async fn lookup_default_shape_lists_active_values() {
 #[tokio::test]
 async fn lookup_alternative_shapes() {
     let values = json!(["Open", "Won", "Lost"]);
-    let items = json!([{"value": "Open", "id": "Open"}, {"value": "Won", "id": "Won"}, {"value": "Lost", "id": "Lost"}]);
+    let items = json!([
+        {"value": "Open", "id": "Open", "active": true},
+        {"value": "Won", "id": "Won", "active": true},
+        {"value": "Lost", "id": "Lost", "active": true}
+    ]);
     for (shape, want) in [
         (LookupShape::Strings, values.clone()),
         (LookupShape::Objects, items.clone()),
@@ -193,6 +203,12 @@ async fn lookup_alternative_shapes() {
             "{shape:?}"
         );
     }
+    let s = Sbx::with(config().with_lookup_shape(LookupShape::Strings));
+    assert_eq!(
+        s.get("/lookup/accounts/type").await.json(),
+        json!(["Client", "Prospect", "Underwriter", "Press"]),
+        "bare strings cannot mark inactive values, so they are left out"
+    );
 }
 
 #[tokio::test]
@@ -230,6 +246,7 @@ async fn appending_lookup_values_is_persisted_and_accepted() {
             json!("Prospect"),
             json!("Underwriter"),
             json!("Press"),
+            json!("Old Customer"),
             json!("Partner"),
             json!("Reseller")
         ]
@@ -239,6 +256,26 @@ async fn appending_lookup_values_is_persisted_and_accepted() {
             .await
             .json()["record"]["type"],
         "Partner"
+    );
+    // Appending an inactive value makes it active again, in its old place.
+    assert_eq!(
+        s.post("/accounts", r#"{"name": "x", "type": "Old Customer"}"#)
+            .await
+            .status,
+        422
+    );
+    s.patch("/lookup/account_type", r#"{"items": ["Old Customer"]}"#)
+        .await;
+    assert_eq!(
+        s.post("/accounts", r#"{"name": "x", "type": "Old Customer"}"#)
+            .await
+            .status,
+        201
+    );
+    let v = s.get("/lookup/accounts/type").await.json();
+    assert_eq!(
+        v["list"][4],
+        json!({"value": "Old Customer", "id": "Old Customer", "active": true})
     );
 }
 
@@ -274,6 +311,6 @@ async fn appending_lookup_values_rejects_bad_input() {
             .as_array()
             .expect("list")
             .len(),
-        4
+        5
     );
 }
