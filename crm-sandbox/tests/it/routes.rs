@@ -459,3 +459,26 @@ async fn default_workspace_dictionaries_load_and_every_object_is_served() {
         assert_eq!(s.get(&format!("/datadictionary/{name}")).await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn record_counts_can_differ_per_object() {
+    let s = Sbx::with(config().with_records(30).with_object_records("accounts", 4));
+    assert_eq!(
+        s.get("/accounts").await.json()["metadata"]["total_count"],
+        4
+    );
+    assert_eq!(
+        s.get("/contacts").await.json()["metadata"]["total_count"],
+        30
+    );
+    let contacts = s.get("/contacts?limit=100").await.records();
+    let ids: Vec<i64> = contacts
+        .iter()
+        .filter_map(|c| c["accountid"].as_i64())
+        .filter(|id| *id != 0)
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|id| (1..=4).contains(id)),
+        "{ids:?}"
+    );
+}
