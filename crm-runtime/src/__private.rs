@@ -12,9 +12,12 @@ pub use crate::projection::{FieldOf, kind, project};
 pub use crate::record::{
     Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, User, UserId,
 };
-pub use crate::typestate::{Set, Unset};
 pub use crate::types::{Date, DateTime, Decimal};
-pub use crate::wire::{Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field, id_field, nested};
+pub use crate::typestate::{Set, Unset};
+pub use crate::wire::{
+    Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field,
+    id_field, nested,
+};
 
 /// Serialises a JSON map entry by entry (the body of every generated `Serialize`).
 pub use serde::ser::SerializeMap;

@@ -42,7 +42,11 @@ pub struct Filter<O: ?Sized> {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Node {
-    Cond { field: Cow<'static, str>, op: Op, value: Value },
+    Cond {
+        field: Cow<'static, str>,
+        op: Op,
+        value: Value,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
 }
@@ -99,13 +103,23 @@ impl Op {
 impl<O: ?Sized> Filter<O> {
     /// The filter that matches every record (`{}`).
     pub fn all() -> Self {
-        Filter { node: Node::And(Vec::new()), object: PhantomData }
+        Filter {
+            node: Node::And(Vec::new()),
+            object: PhantomData,
+        }
     }
 
     /// One condition on a field, by API name. Typed field constants call this; use it directly
     /// only for fields the snapshot does not know (or see [`AnyField`]).
     pub fn condition(field: impl Into<Cow<'static, str>>, op: Op, value: Value) -> Self {
-        Filter { node: Node::Cond { field: field.into(), op, value }, object: PhantomData }
+        Filter {
+            node: Node::Cond {
+                field: field.into(),
+                op,
+                value,
+            },
+            object: PhantomData,
+        }
     }
 
     /// Records matching both filters.
@@ -118,7 +132,10 @@ impl<O: ?Sized> Filter<O> {
             Node::And(v) => parts.extend(v),
             n => parts.push(n),
         }
-        Filter { node: Node::And(parts), object: PhantomData }
+        Filter {
+            node: Node::And(parts),
+            object: PhantomData,
+        }
     }
 
     /// Records matching either filter (`$or`).
@@ -131,7 +148,10 @@ impl<O: ?Sized> Filter<O> {
             Node::Or(v) => parts.extend(v),
             n => parts.push(n),
         }
-        Filter { node: Node::Or(parts), object: PhantomData }
+        Filter {
+            node: Node::Or(parts),
+            object: PhantomData,
+        }
     }
 
     /// Whether this filter matches every record (and `q` can be left out).
@@ -221,7 +241,10 @@ fn nest(map: &mut Map<String, Value>, node: &Node) {
 
 impl<O: ?Sized> Clone for Filter<O> {
     fn clone(&self) -> Self {
-        Filter { node: self.node.clone(), object: PhantomData }
+        Filter {
+            node: self.node.clone(),
+            object: PhantomData,
+        }
     }
 }
 
@@ -454,7 +477,10 @@ impl<O: Object + ?Sized, T: FilterValue> RangeField<O, T> {
     }
     /// Between `low` and `high`, both included (`$bt`).
     pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Filter<O> {
-        self.cond(Op::Bt, Value::Array(vec![low.into().to_json(), high.into().to_json()]))
+        self.cond(
+            Op::Bt,
+            Value::Array(vec![low.into().to_json(), high.into().to_json()]),
+        )
     }
 }
 
@@ -484,11 +510,17 @@ impl<O: Object + ?Sized, E: LookupEnum> ChoiceField<O, E> {
     }
     /// One of `values` (`$in`).
     pub fn one_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
-        self.cond(Op::In, Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()))
+        self.cond(
+            Op::In,
+            Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
+        )
     }
     /// None of `values` (`$nin`).
     pub fn none_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
-        self.cond(Op::Nin, Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()))
+        self.cond(
+            Op::Nin,
+            Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
+        )
     }
 }
 
@@ -534,11 +566,17 @@ pub struct AnyField<O: ?Sized> {
 impl<O: Object + ?Sized> AnyField<O> {
     /// The field with this API name.
     pub fn named(api_name: impl Into<Cow<'static, str>>) -> Self {
-        AnyField { name: api_name.into(), object: PhantomData }
+        AnyField {
+            name: api_name.into(),
+            object: PhantomData,
+        }
     }
     /// A field known at compile time; generated code uses it for fields of unknown type.
     pub const fn new(api_name: &'static str) -> Self {
-        AnyField { name: Cow::Borrowed(api_name), object: PhantomData }
+        AnyField {
+            name: Cow::Borrowed(api_name),
+            object: PhantomData,
+        }
     }
     /// The field's API name.
     pub fn api_name(&self) -> &str {
@@ -557,11 +595,17 @@ impl<O: Object + ?Sized> AnyField<O> {
     }
     /// One of `values` (`$in`).
     pub fn one_of<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Filter<O> {
-        self.cond(Op::In, Value::Array(values.into_iter().map(Into::into).collect()))
+        self.cond(
+            Op::In,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
     }
     /// None of `values` (`$nin`).
     pub fn none_of<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Filter<O> {
-        self.cond(Op::Nin, Value::Array(values.into_iter().map(Into::into).collect()))
+        self.cond(
+            Op::Nin,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
     }
     /// Greater than (`$gt`).
     pub fn gt(&self, value: impl Into<Value>) -> Filter<O> {
@@ -607,7 +651,10 @@ impl<O: Object + ?Sized> AnyField<O> {
 
 impl<O: ?Sized> Clone for AnyField<O> {
     fn clone(&self) -> Self {
-        AnyField { name: self.name.clone(), object: PhantomData }
+        AnyField {
+            name: self.name.clone(),
+            object: PhantomData,
+        }
     }
 }
 

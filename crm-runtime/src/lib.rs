@@ -30,8 +30,8 @@ pub mod filter;
 pub mod order;
 mod projection;
 pub mod record;
-pub mod typestate;
 pub mod types;
+pub mod typestate;
 mod wire;
 
 mod auth;
@@ -63,7 +63,9 @@ pub use ops::DynObject;
 pub use order::Order;
 pub use query::{Listable, Page, PageSize, Query};
 pub use raw::RawRecord;
-pub use record::{Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};
+pub use record::{
+    Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
+};
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use types::{Date, DateTime, Decimal};

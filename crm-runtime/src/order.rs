@@ -30,12 +30,18 @@ impl<O: ?Sized> Order<O> {
     /// One sort key, by API name. Field constants call this; use it directly only for fields the
     /// snapshot does not know.
     pub fn by(field: impl Into<Cow<'static, str>>, direction: Direction) -> Self {
-        Order { keys: vec![(field.into(), direction)], object: PhantomData }
+        Order {
+            keys: vec![(field.into(), direction)],
+            object: PhantomData,
+        }
     }
 
     /// No sort keys: the API's default order.
     pub fn none() -> Self {
-        Order { keys: Vec::new(), object: PhantomData }
+        Order {
+            keys: Vec::new(),
+            object: PhantomData,
+        }
     }
 
     /// Sorts by `next` where this order ties.
@@ -79,7 +85,10 @@ impl<O: Object + ?Sized> Order<O> {
 
 impl<O: ?Sized> Clone for Order<O> {
     fn clone(&self) -> Self {
-        Order { keys: self.keys.clone(), object: PhantomData }
+        Order {
+            keys: self.keys.clone(),
+            object: PhantomData,
+        }
     }
 }
 

@@ -18,7 +18,10 @@ pub struct ParseValueError {
 
 impl ParseValueError {
     fn new(kind: &'static str, input: &str) -> Self {
-        ParseValueError { kind, input: input.to_owned() }
+        ParseValueError {
+            kind,
+            input: input.to_owned(),
+        }
     }
 }
 
@@ -57,7 +60,10 @@ impl Decimal {
 
 /// Optional sign, digits, optional fraction: what the API sends and what it accepts.
 fn is_decimal(s: &str) -> bool {
-    let digits = s.strip_prefix('-').or_else(|| s.strip_prefix('+')).unwrap_or(s);
+    let digits = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_prefix('+'))
+        .unwrap_or(s);
     let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (digits, None),
@@ -72,7 +78,11 @@ impl FromStr for Decimal {
     type Err = ParseValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        if is_decimal(t) { Ok(Decimal(t.into())) } else { Err(ParseValueError::new("decimal number", s)) }
+        if is_decimal(t) {
+            Ok(Decimal(t.into()))
+        } else {
+            Err(ParseValueError::new("decimal number", s))
+        }
     }
 }
 
@@ -107,10 +117,12 @@ impl<'de> Deserialize<'de> for Decimal {
 }
 
 const DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
-const DATE_TIME: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+const DATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
 const DATE_TIME_FRACTION: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
-const ISO_DATE_TIME: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+const ISO_DATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 
 /// A calendar date (`YYYY-MM-DD`), as date fields hold it. Wraps [`time::Date`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,7 +137,9 @@ impl Date {
     /// The date from year, month (1-12) and day, if it exists.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
         let month = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, month, day).ok().map(Date)
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(Date)
     }
 }
 
@@ -139,7 +153,9 @@ impl DateTime {
 
 /// A zero date (`0000-00-00`, `0000-00-00 00:00:00`) is MySQL's "no date": absent, not an error.
 pub(crate) fn is_zero_date(s: &str) -> bool {
-    s.starts_with("0000-00-00") && s.bytes().all(|b| matches!(b, b'0' | b'-' | b':' | b' ' | b'.' | b'T'))
+    s.starts_with("0000-00-00")
+        && s.bytes()
+            .all(|b| matches!(b, b'0' | b'-' | b':' | b' ' | b'.' | b'T'))
 }
 
 impl FromStr for Date {
@@ -147,7 +163,12 @@ impl FromStr for Date {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         // A date field sometimes arrives with a midnight time attached.
-        let day = t.get(..10).filter(|_| t.len() == 10 || t.as_bytes().get(10).is_some_and(|b| *b == b' ' || *b == b'T'));
+        let day = t.get(..10).filter(|_| {
+            t.len() == 10
+                || t.as_bytes()
+                    .get(10)
+                    .is_some_and(|b| *b == b' ' || *b == b'T')
+        });
         day.and_then(|d| time::Date::parse(d, DATE).ok())
             .map(Date)
             .ok_or_else(|| ParseValueError::new("date (YYYY-MM-DD)", s))
@@ -170,7 +191,13 @@ impl FromStr for DateTime {
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
-        write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
     }
 }
 
@@ -179,7 +206,14 @@ impl fmt::Display for Date {
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (d, t) = (self.0.date(), self.0.time());
-        write!(f, "{} {:02}:{:02}:{:02}", Date(d), t.hour(), t.minute(), t.second())?;
+        write!(
+            f,
+            "{} {:02}:{:02}:{:02}",
+            Date(d),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )?;
         if t.nanosecond() != 0 {
             write!(f, ".{:06}", t.microsecond())?;
         }
@@ -221,14 +255,28 @@ mod tests {
 
     #[test]
     fn decimals_keep_every_digit() {
-        for ok in ["0", "-1", "12.50", "123456789012345678901234.000001", ".5", "+3"] {
-            assert_eq!(ok.parse::<Decimal>().map(|d| d.to_string()), Ok(ok.to_owned()), "{ok}");
+        for ok in [
+            "0",
+            "-1",
+            "12.50",
+            "123456789012345678901234.000001",
+            ".5",
+            "+3",
+        ] {
+            assert_eq!(
+                ok.parse::<Decimal>().map(|d| d.to_string()),
+                Ok(ok.to_owned()),
+                "{ok}"
+            );
         }
         for bad in ["", "-", "1.", "1e5", "1,5", "abc", "1.2.3"] {
             let err = bad.parse::<Decimal>().unwrap_err();
             assert_eq!(err.to_string(), format!("`{bad}` is not a decimal number"));
         }
-        assert_eq!(Decimal::from_f64(1234.56).map(|d| d.to_string()), Some("1234.56".into()));
+        assert_eq!(
+            Decimal::from_f64(1234.56).map(|d| d.to_string()),
+            Some("1234.56".into())
+        );
         assert_eq!(Decimal::from_f64(f64::NAN), None);
     }
 
@@ -242,7 +290,10 @@ mod tests {
         let f: DateTime = "2023-01-05 12:34:56.789012".parse().unwrap();
         assert_eq!(f.to_string(), "2023-01-05 12:34:56.789012");
         assert_eq!("2023-01-05T12:34:56".parse::<DateTime>().unwrap(), t);
-        assert_eq!("2023-01-05".parse::<DateTime>().unwrap().to_string(), "2023-01-05 00:00:00");
+        assert_eq!(
+            "2023-01-05".parse::<DateTime>().unwrap().to_string(),
+            "2023-01-05 00:00:00"
+        );
         assert_eq!(
             "2023-02-30".parse::<Date>().unwrap_err().to_string(),
             "`2023-02-30` is not a date (YYYY-MM-DD)"

@@ -100,9 +100,16 @@ impl Wire for i64 {
     }
     fn from_f64(v: f64) -> Decoded<Self> {
         // `12.0` is an integer written by a float-minded serialiser; `12.5` is not.
-        #[allow(clippy::cast_possible_truncation, reason = "checked to be integral and in range first")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "checked to be integral and in range first"
+        )]
         let whole = v as i64;
-        if v.fract() == 0.0 && v.abs() < 9.0e15 { Decoded::Value(whole) } else { Decoded::Bad }
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Decoded::Value(whole)
+        } else {
+            Decoded::Bad
+        }
     }
     fn from_str(v: &str) -> Decoded<Self> {
         if blank(v) {
@@ -177,7 +184,11 @@ impl Wire for DateTime {
 impl<O: ?Sized> Wire for Id<O> {
     const EXPECTING: &'static str = "an id (a positive integer)";
     fn from_u64(v: u64) -> Decoded<Self> {
-        if v == 0 { Decoded::Absent } else { Decoded::Value(Id::new(v)) }
+        if v == 0 {
+            Decoded::Absent
+        } else {
+            Decoded::Value(Id::new(v))
+        }
     }
     fn from_str(v: &str) -> Decoded<Self> {
         if blank(v) {
@@ -306,8 +317,15 @@ impl<'de, T: Wire> Visitor<'de> for Seed<T> {
 pub fn decode_required<'de, T: Wire, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     match Seed::<T>::new().deserialize(d)? {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(de::Error::custom(format_args!("expected {}, found no value", T::EXPECTING))),
-        Err(raw) => Err(de::Error::custom(format_args!("expected {}, found {}", T::EXPECTING, snippet(&raw)))),
+        Ok(None) => Err(de::Error::custom(format_args!(
+            "expected {}, found no value",
+            T::EXPECTING
+        ))),
+        Err(raw) => Err(de::Error::custom(format_args!(
+            "expected {}, found {}",
+            T::EXPECTING,
+            snippet(&raw)
+        ))),
     }
 }
 
@@ -334,7 +352,12 @@ pub trait DecodeRecord: Sized {
     /// A record with no fields set yet (its id is filled by the `id` key).
     fn empty() -> Self;
     /// Decodes the value of `key` if it is a known field; `Ok(false)` leaves it unread.
-    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A, cx: &mut Cx) -> Result<bool, A::Error>;
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        cx: &mut Cx,
+    ) -> Result<bool, A::Error>;
     /// The unknown-field map, if the type keeps one.
     fn extra(&mut self) -> Option<&mut Map<String, Value>>;
     /// The record id, for messages.
@@ -356,7 +379,11 @@ pub fn field<'de, T: Wire, A: MapAccess<'de>>(
 }
 
 /// Decodes the record's own id, which is never optional and never lenient.
-pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(slot: &mut Id<O>, map: &mut A, cx: &mut Cx) -> Result<(), A::Error> {
+pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(
+    slot: &mut Id<O>,
+    map: &mut A,
+    cx: &mut Cx,
+) -> Result<(), A::Error> {
     match map.next_value_seed(Seed::<Id<O>>::new())? {
         Ok(Some(id)) => {
             *slot = id;
@@ -364,12 +391,18 @@ pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(slot: &mut Id<O>, map: &mut A
             Ok(())
         }
         Ok(None) => Err(de::Error::custom("the record's `id` is empty")),
-        Err(raw) => Err(de::Error::custom(format_args!("the record's `id` is not an id: {}", snippet(&raw)))),
+        Err(raw) => Err(de::Error::custom(format_args!(
+            "the record's `id` is not an id: {}",
+            snippet(&raw)
+        ))),
     }
 }
 
 /// Decodes a nested value with its own `Deserialize` (opportunity lines).
-pub fn nested<'de, T: Deserialize<'de>, A: MapAccess<'de>>(slot: &mut Option<T>, map: &mut A) -> Result<(), A::Error> {
+pub fn nested<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    map: &mut A,
+) -> Result<(), A::Error> {
     *slot = map.next_value()?;
     Ok(())
 }
@@ -423,7 +456,11 @@ impl<'de, R: DecodeRecord> Visitor<'de> for RecordVisitor<R> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<R, A::Error> {
         let mut record = R::empty();
-        let mut cx = Cx { lenient: crate::__private::lenient_decoding(), id_seen: false, bad: Vec::new() };
+        let mut cx = Cx {
+            lenient: crate::__private::lenient_decoding(),
+            id_seen: false,
+            bad: Vec::new(),
+        };
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if !record.field(key.as_str(), &mut map, &mut cx)? {
                 let value: Value = map.next_value()?;
@@ -437,7 +474,10 @@ impl<'de, R: DecodeRecord> Visitor<'de> for RecordVisitor<R> {
             }
         }
         if !cx.id_seen {
-            return Err(de::Error::custom(format_args!("`{}` record without an `id`", R::OBJECT)));
+            return Err(de::Error::custom(format_args!(
+                "`{}` record without an `id`",
+                R::OBJECT
+            )));
         }
         if let Some((field, expecting, raw)) = cx.bad.first().filter(|_| !cx.lenient) {
             return Err(de::Error::custom(format_args!(
@@ -474,6 +514,11 @@ pub fn entry<M: serde::ser::SerializeMap, T: serde::Serialize>(
 }
 
 /// Serialises the unknown fields kept from decoding.
-pub fn entries<M: serde::ser::SerializeMap>(map: &mut M, extra: &Map<String, Value>) -> Result<(), M::Error> {
-    extra.iter().try_for_each(|(k, v)| map.serialize_entry(k, v))
+pub fn entries<M: serde::ser::SerializeMap>(
+    map: &mut M,
+    extra: &Map<String, Value>,
+) -> Result<(), M::Error> {
+    extra
+        .iter()
+        .try_for_each(|(k, v)| map.serialize_entry(k, v))
 }

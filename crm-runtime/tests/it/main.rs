@@ -5,4 +5,5 @@ mod common;
 mod errors;
 mod ops;
 mod pagination;
+mod sandbox;
 mod transport;
