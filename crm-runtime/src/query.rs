@@ -266,13 +266,15 @@ impl<R: Record> Query<R> {
     /// Filters with a typed filter. Replaces any earlier filter; combine conditions in the
     /// filter itself.
     pub fn filter(mut self, filter: Filter<R::Object>) -> Self {
-        self.q = Some(filter.to_q());
+        // An empty filter means "everything": send no `q` rather than `{}`.
+        self.q = (!filter.is_empty()).then(|| filter.to_q());
         self
     }
 
     /// Orders by typed sort keys, applied in the order given.
     pub fn order_by(mut self, order: Order<R::Object>) -> Self {
-        self.order = Some(order.to_order());
+        // No keys: leave the order to the default (by id, for streams).
+        self.order = (!order.is_empty()).then(|| order.to_order());
         self
     }
 }

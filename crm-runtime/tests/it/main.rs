@@ -7,3 +7,4 @@ mod ops;
 mod pagination;
 mod sandbox;
 mod transport;
+mod typed;
