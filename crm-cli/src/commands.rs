@@ -10,6 +10,22 @@ use crate::{Cli, Command};
 /// A command's failure, already worded for the user.
 pub(crate) type Failure = String;
 
+/// The error and its causes on one line: the runtime's `Display` leaves the cause (a refused
+/// connection, say) to `source()`, which a person at a terminal wants to see.
+fn explain(e: crm_runtime::Error) -> Failure {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
 fn client(base_url: &str) -> Result<Client, Failure> {
     let token = std::env::var("CRM_TOKEN").unwrap_or_default();
     if token.trim().is_empty() {
@@ -20,7 +36,7 @@ fn client(base_url: &str) -> Result<Client, Failure> {
         .token(token.trim())
         .user_agent(concat!("crm-cli/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(explain)
 }
 
 fn check_json(what: &str, text: &str) -> Result<(), Failure> {
@@ -97,7 +113,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 .object(object)
                 .get(id)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(explain)?;
             let mut out = Out::new();
             finish(
                 out.line(&one_line(record.json()))
@@ -110,7 +126,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 check_json("q", &q)?;
                 query = query.q_json(q);
             }
-            let n = query.count().await.map_err(|e| e.to_string())?;
+            let n = query.count().await.map_err(explain)?;
             let mut out = Out::new();
             finish(out.line(&n.to_string()).and_then(|()| out.flush()))
         }
@@ -118,7 +134,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             let body = client
                 .dictionary_raw(&object)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(explain)?;
             let text = String::from_utf8_lossy(&body);
             let mut out = Out::new();
             finish(out.line(text.trim_end()).and_then(|()| out.flush()))
@@ -133,14 +149,14 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 let body = client
                     .lookup_raw(&object, &field)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(explain)?;
                 let text = String::from_utf8_lossy(&body);
                 return finish(out.line(text.trim_end()).and_then(|()| out.flush()));
             }
             let values = client
                 .lookup_values(&object, &field)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(explain)?;
             let r = values
                 .iter()
                 .try_for_each(|v| out.line(&v.value))
@@ -183,7 +199,7 @@ async fn export(
     let mut out = Out::new();
     let mut written = 0u64;
     let result: Result<(), Failure> = async {
-        while let Some(page) = pages.try_next().await.map_err(|e| e.to_string())? {
+        while let Some(page) = pages.try_next().await.map_err(explain)? {
             if let (Some(bar), Some(total)) = (&bar, page.total_count()) {
                 bar.set_length(total);
             }

@@ -60,6 +60,49 @@ fn page() -> Vec<u8> {
     .expect("page")
 }
 
+/// Plain serde derive over the same page, dates and ids left as text or JSON values, unknown
+/// fields ignored, no tolerance: the floor a typed decode cannot beat by much.
+#[derive(serde::Deserialize)]
+#[allow(dead_code, reason = "decoded for the benchmark, not read")]
+struct PlainAccount {
+    id: u64,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    addressline: Option<String>,
+    addresscity: Option<String>,
+    #[serde(rename = "addresscounty/state")]
+    addresscounty_state: Option<String>,
+    #[serde(rename = "addresspostcode/zip")]
+    addresspostcode_zip: Option<String>,
+    addresscountry: Option<String>,
+    phone: Option<String>,
+    website: Option<String>,
+    sector: Option<String>,
+    source: Option<String>,
+    notes: Option<String>,
+    ownerid: Option<Value>,
+    slaid: Option<i64>,
+    leadscore: Option<Value>,
+    campaignid: Option<i64>,
+    createdby: Option<u64>,
+    modifiedby: Option<u64>,
+    createddate: Option<String>,
+    modifieddate: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct PlainItem {
+    #[allow(dead_code, reason = "decoded for the benchmark, not read")]
+    record: PlainAccount,
+}
+
+#[derive(serde::Deserialize)]
+struct PlainPage {
+    #[allow(dead_code, reason = "decoded for the benchmark, not read")]
+    list: Vec<PlainItem>,
+}
+
 fn decode(c: &mut Criterion) {
     let body = page();
     // Sanity: every variant decodes the whole page, unknown fields captured.
@@ -70,6 +113,9 @@ fn decode(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("serde_json_value", |b| {
         b.iter(|| black_box(serde_json::from_slice::<Value>(black_box(&body)).expect("value")))
+    });
+    g.bench_function("plain_serde_derive_no_extra", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<PlainPage>(black_box(&body)).expect("plain")))
     });
     g.bench_function("typed_with_extra", |b| {
         b.iter(|| {
