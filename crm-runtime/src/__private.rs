@@ -6,6 +6,22 @@ use std::cell::Cell;
 pub use serde;
 pub use serde_json;
 
+pub use crate::filter::{AnyField, BoolField, ChoiceField, Filter, IdField, RangeField, TextField};
+pub use crate::order::Order;
+pub use crate::projection::{FieldOf, kind, project};
+pub use crate::record::{
+    Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, User, UserId,
+};
+pub use crate::types::{Date, DateTime, Decimal};
+pub use crate::typestate::{Set, Unset};
+pub use crate::wire::{
+    Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field,
+    id_field, nested,
+};
+
+/// Serialises a JSON map entry by entry (the body of every generated `Serialize`).
+pub use serde::ser::SerializeMap;
+
 thread_local! {
     static LENIENT: Cell<bool> = const { Cell::new(false) };
 }
