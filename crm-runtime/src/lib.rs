@@ -27,6 +27,7 @@
 //!   (attempt, status, latency_ms). Query strings, bodies and the token are never recorded.
 
 pub mod filter;
+pub mod kind;
 pub mod order;
 mod projection;
 pub mod record;
