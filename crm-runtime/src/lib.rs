@@ -2,6 +2,29 @@
 //!
 //! Generated code (from `crm-derive`) implements the traits of [`record`]; the client moves those
 //! types over HTTP. Filters and ordering are typed per object ([`filter`], [`order`]).
+//!
+//! # Design
+//! - [`Client`] is built with [`Client::builder`] or [`Client::from_env`]; clones share one
+//!   connection pool, rate limiter, concurrency cap and usage counters. Redirects are never
+//!   followed: the service answers a bad token by redirecting to its login page, so a 3xx is an
+//!   authorisation error. The token is a `secrecy` secret, sent in a header marked sensitive, and
+//!   never appears in `Debug`, `Display`, errors or traces.
+//! - Every request goes through one place (the transport): pacing (requests per second and a
+//!   concurrency cap), the bearer header, one token refresh on 401/402/403/redirect through a
+//!   [`TokenProvider`], and the [`RetryPolicy`]. GET, PATCH and DELETE are retried on 429, 502,
+//!   503, 504, timeouts, dropped connections and cut-short bodies, honouring `Retry-After`; a
+//!   POST is retried only when the connection could not be made, so a create never happens twice.
+//! - Lists: [`Client::list`] (typed) and [`DynObject::list`] (by API name) return a [`Query`];
+//!   `.send()` fetches one [`Page`], `.pages()` / `.items()` are lazy streams with the stop rules
+//!   of [`paginate`], `.count()` reads `total_count`.
+//! - Decoding: pages are decoded straight into the record type; only a failure pays for a second
+//!   pass that names object, record id, field, JSON path and value. Lenient decoding (a client
+//!   option) is passed to generated code through `__private::LenientGuard`.
+//! - One opaque [`Error`] with `is_*()` predicates and accessors; no reqwest type is public.
+//! - [`Usage`] counts calls (every attempt) against an optional budget with threshold callbacks,
+//!   and a hook sees every failed call.
+//! - Tracing: spans `crm.request` (method, path), `crm.page` (object, page) and `crm.attempt`
+//!   (attempt, status, latency_ms). Query strings, bodies and the token are never recorded.
 
 pub mod filter;
 pub mod kind;
@@ -12,15 +35,43 @@ pub mod types;
 pub mod typestate;
 mod wire;
 
+mod auth;
+mod client;
+mod decode;
+mod dictionary;
+mod documents;
+mod error;
+mod limit;
+mod lookups;
+mod ops;
+pub mod paginate;
+mod passthrough;
+mod query;
+mod raw;
+mod retry;
+mod transport;
+mod usage;
+
 #[doc(hidden)]
 pub mod __private;
 
+pub use auth::{BoxFuture, TokenProvider};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use documents::{Download, Upload};
+pub use error::{Error, Result, Rule, Validation};
 pub use filter::Filter;
+pub use lookups::{Appended, AppendedItem};
+pub use ops::DynObject;
 pub use order::Order;
+pub use query::{Listable, Page, PageSize, Query};
+pub use raw::RawRecord;
 pub use record::{
     Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
 };
+pub use retry::RetryPolicy;
+pub use secrecy::SecretString;
 pub use types::{Date, DateTime, Decimal};
+pub use usage::Usage;
 
 #[cfg(feature = "derive")]
 pub use crm_derive::{Record, schema};

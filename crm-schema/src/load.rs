@@ -32,12 +32,27 @@ pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
         ));
         Error::new(vec![p]).with_file(file)
     })?;
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    if text.trim().is_empty() {
+        return Err(Error::in_file(
+            file,
+            "the file is empty; a snapshot file holds one JSON object (see the crm-schema docs), or delete it",
+        ));
+    }
+    if text.starts_with('\u{feff}') {
+        let mut p = Problem::at(
+            "",
+            "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+        );
+        p.position = Some((1, 1));
+        return Err(Error::new(vec![p]).with_file(file));
+    }
+    let doc = crate::json::parse(text.as_bytes()).map_err(|e| {
         let mut p = Problem::at("", format!("invalid JSON: {}", strip_position(&e)));
         p.position = Some((e.line(), e.column()));
         Error::new(vec![p]).with_file(file)
     })?;
-    let object = canonical::object_from_value(doc).map_err(|ps| Error::new(ps).with_file(file))?;
+    let object =
+        canonical::object_from_document(&doc).map_err(|ps| Error::new(ps).with_file(file))?;
     let problems = validate::check_object(&object);
     if !problems.is_empty() {
         return Err(Error::new(problems).with_file(file));
@@ -102,6 +117,12 @@ pub fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Loads a snapshot: a directory of `<object>.json` files, or a single file. Every problem of
 /// every file is reported together.
 pub fn load(path: &Path) -> Result<Dictionary> {
+    if !path.exists() {
+        return Err(Error::in_file(
+            path,
+            "no such file or directory; pass the snapshot directory (`dictionaries/`), or create it with `cargo xtask refresh-schema`",
+        ));
+    }
     let files = if path.is_dir() {
         snapshot_files(path)?
     } else {

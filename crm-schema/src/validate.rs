@@ -60,13 +60,13 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
             );
             continue;
         }
-        if let Some(rename) = &field.rename {
-            if !naming::is_valid_ident(rename) {
-                push(
-                    at("/rename"),
-                    format!("`{rename}` is not a valid Rust identifier"),
-                );
-            }
+        if let Some(rename) = &field.rename
+            && !naming::is_valid_ident(rename)
+        {
+            push(
+                at("/rename"),
+                format!("`{rename}` is not a valid Rust identifier"),
+            );
         }
         idents.entry(field.ident()).or_default().push(i);
 
@@ -126,15 +126,14 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
                         );
                         continue;
                     }
-                    if let Some(rename) = &v.rename {
-                        if !naming::is_valid_ident(rename)
-                            || naming::RESERVED_VARIANT_IDENTS.contains(&rename.as_str())
-                        {
-                            push(
-                                at(&format!("/lookup/values/{j}/rename")),
-                                format!("`{rename}` is not a usable variant name"),
-                            );
-                        }
+                    if let Some(rename) = &v.rename
+                        && (!naming::is_valid_ident(rename)
+                            || naming::RESERVED_VARIANT_IDENTS.contains(&rename.as_str()))
+                    {
+                        push(
+                            at(&format!("/lookup/values/{j}/rename")),
+                            format!("`{rename}` is not a usable variant name"),
+                        );
                     }
                     variants.entry(v.ident()).or_default().push(j);
                 }
@@ -201,8 +200,9 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
                 Problem::at(
                     "/type_name",
                     format!(
-                        "objects `{other}` and `{}` map to one module name",
-                        object.api_name
+                        "objects `{other}` and `{}` map to the module name `{}`; change `type_name` in one",
+                        object.api_name,
+                        object.module_name()
                     ),
                 ),
             ));
@@ -212,19 +212,18 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
                 target,
                 external: false,
             } = &field.ty
+                && dict.object(target).is_none()
             {
-                if dict.object(target).is_none() {
-                    out.push((
-                        object.api_name.clone(),
-                        Problem::at(
-                            format!("/fields/{i}/target"),
-                            format!(
-                                "field `{}` refers to object `{target}`, which is not in this snapshot; add its file or mark the reference \"external\": true",
-                                field.api_name
-                            ),
+                out.push((
+                    object.api_name.clone(),
+                    Problem::at(
+                        format!("/fields/{i}/target"),
+                        format!(
+                            "field `{}` refers to object `{target}`, which is not in this snapshot; add its file or mark the reference \"external\": true",
+                            field.api_name
                         ),
-                    ));
-                }
+                    ),
+                ));
             }
         }
     }

@@ -1,0 +1,76 @@
+//! The data dictionary: raw (`GET /datadictionary/{object}` as received) and parsed into the
+//! crm-schema model with its dropdown lists filled from `GET /lookup/{object}/{field}`.
+
+use bytes::Bytes;
+use crm_schema::{ObjectDef, Source};
+
+use crate::client::Client;
+use crate::decode;
+use crate::error::{Error, Kind};
+use crate::transport::{Call, read_body};
+
+impl Client {
+    /// The body of `GET /datadictionary/{object}`, exactly as received (checked to be JSON).
+    pub async fn dictionary_raw(&self, object: &str) -> Result<Bytes, Error> {
+        let call = Call::new(reqwest::Method::GET, ["datadictionary", object]);
+        self.execute(&call, |_, resp| async move {
+            let body = read_body(resp).await?;
+            decode::other::<serde::de::IgnoredAny>("data dictionary", &body)?;
+            Ok(body)
+        })
+        .await
+    }
+
+    /// The data dictionary of `object` in the crm-schema model, each dropdown's values read
+    /// from the lookup endpoint. Its provenance is [`Source::Sandbox`] for a loopback base URL
+    /// and [`Source::Tenant`] otherwise, fetched now.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
+    /// let accounts = client.dictionary("accounts").await?;
+    /// println!("{} fields", accounts.fields.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
+        let body = self.dictionary_raw(object).await?;
+        let base_url = self.base_url().to_owned();
+        let loopback = reqwest::Url::parse(&base_url).ok().is_some_and(|u| {
+            let host = u
+                .host_str()
+                .unwrap_or("")
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
+            host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        let source = if loopback {
+            Source::Sandbox { base_url }
+        } else {
+            Source::Tenant { base_url }
+        };
+        let fetched_at = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            });
+        let mut def = crm_schema::raw::dictionary_from_response(object, &body, source, fetched_at)
+            .map_err(|e| {
+                Error::new(Kind::Decode)
+                    .with_request("GET", &format!("/datadictionary/{object}"))
+                    .with_detail(format!("data dictionary not understood: {e}"))
+            })?;
+        for field in &mut def.fields {
+            if let Some(list) = &mut field.lookup
+                && list.values.is_empty()
+            {
+                list.values = self.lookup_values(object, &field.api_name).await?;
+            }
+        }
+        Ok(def)
+    }
+}

@@ -1,0 +1,518 @@
+//! The one error type of the runtime: opaque, with `is_*()` predicates and accessors, in the
+//! style of reqwest's error. No third-party type appears in its API; the underlying transport
+//! error is reachable only as a `dyn Error` through `source()`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Boxed error source, kept opaque.
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error from the CRM client.
+///
+/// Classify it with the `is_*()` predicates; read the HTTP status, the API's `type` and
+/// `message`, the request's method and path, the validation rules and `Retry-After` with the
+/// accessors. `Display` is one line and does not repeat [`source`](std::error::Error::source).
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: Kind,
+    method: Option<String>,
+    path: Option<String>,
+    status: Option<u16>,
+    api: Option<ApiBody>,
+    retry_after: Option<Duration>,
+    decode: Option<DecodeDetail>,
+    detail: Option<String>,
+    source: Option<Source>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Unauthorised,
+    NotFound,
+    Validation,
+    BadRequest,
+    MethodNotAllowed,
+    RateLimited,
+    Quota,
+    Server,
+    /// Any other non-success status (409, 413, ...).
+    Status,
+    Timeout,
+    Connect,
+    /// The body could not be read to its end (connection dropped mid-body).
+    Body,
+    Decode,
+    Pagination,
+    Config,
+    Io,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Unauthorised => "not authorised",
+            Kind::NotFound => "not found",
+            Kind::Validation => "validation failed",
+            Kind::BadRequest => "bad request",
+            Kind::MethodNotAllowed => "method not allowed",
+            Kind::RateLimited => "rate limited",
+            Kind::Quota => "call quota exhausted",
+            Kind::Server => "server error",
+            Kind::Status => "unexpected status",
+            Kind::Timeout => "timed out",
+            Kind::Connect => "could not connect",
+            Kind::Body => "response body cut short",
+            Kind::Decode => "could not decode the response",
+            Kind::Pagination => "pagination went wrong",
+            Kind::Config => "invalid client configuration",
+            Kind::Io => "i/o error",
+        }
+    }
+}
+
+/// The API's error envelope: `{"type", "code", "message", "validation"}`. Every member is
+/// optional because the real service answers some errors with only `{"message"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ApiBody {
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
+    pub(crate) message: Option<String>,
+    #[serde(default)]
+    pub(crate) validation: Option<Validation>,
+}
+
+/// The per-field rules of a 422 answer: `{"accountid": [{"Required": []}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validation {
+    fields: BTreeMap<String, Vec<Rule>>,
+}
+
+/// One failed rule of one field: `Required`, `Max` with `["50"]`, `In` with the allowed values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    name: String,
+    parameters: Vec<String>,
+}
+
+impl Rule {
+    /// The rule's name as the API sends it (`Required`), or the message when the API sends
+    /// plain strings instead of rule objects.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rule's parameters (`["50"]` for a maximum length), as text.
+    pub fn parameters(&self) -> &[String] {
+        &self.parameters
+    }
+}
+
+impl Validation {
+    /// Fields that failed, in name order, with their rules.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &[Rule])> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// The rules one field failed, if any.
+    pub fn field(&self, api_name: &str) -> Option<&[Rule]> {
+        self.fields.get(api_name).map(Vec::as_slice)
+    }
+
+    /// Whether `api_name` failed the rule named `rule` (`"Required"`), case-insensitively.
+    pub fn has(&self, api_name: &str, rule: &str) -> bool {
+        self.field(api_name)
+            .is_some_and(|rules| rules.iter().any(|r| r.name.eq_ignore_ascii_case(rule)))
+    }
+
+    /// Whether no field is listed.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+impl fmt::Display for Validation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (field, rules) in &self.fields {
+            for rule in rules {
+                if !first {
+                    f.write_str(", ")?;
+                }
+                first = false;
+                write!(f, "{field}: {}", rule.name)?;
+                if !rule.parameters.is_empty() {
+                    write!(f, "({})", rule.parameters.join(", "))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Validation {
+    /// Accepts the documented `{"field": [{"Rule": [params]}]}` and the Laravel-style
+    /// `{"field": ["message"]}`; anything else in a rule's place becomes its JSON text, so an
+    /// unexpected shape never hides the fact that validation failed.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: BTreeMap<String, serde_json::Value> = BTreeMap::deserialize(d)?;
+        let mut fields = BTreeMap::new();
+        for (field, value) in raw {
+            let items = match value {
+                serde_json::Value::Array(items) => items,
+                other => vec![other],
+            };
+            let mut rules = Vec::new();
+            for item in items {
+                match item {
+                    serde_json::Value::Object(map) => {
+                        for (name, params) in map {
+                            rules.push(Rule {
+                                name,
+                                parameters: params_to_strings(params),
+                            });
+                        }
+                    }
+                    serde_json::Value::String(s) => rules.push(Rule {
+                        name: s,
+                        parameters: vec![],
+                    }),
+                    other => rules.push(Rule {
+                        name: other.to_string(),
+                        parameters: vec![],
+                    }),
+                }
+            }
+            fields.insert(field, rules);
+        }
+        Ok(Validation { fields })
+    }
+}
+
+fn params_to_strings(v: serde_json::Value) -> Vec<String> {
+    let one = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    };
+    match v {
+        serde_json::Value::Array(items) => items.into_iter().map(one).collect(),
+        serde_json::Value::Null => vec![],
+        other => vec![one(other)],
+    }
+}
+
+/// Where a record failed to decode.
+#[derive(Debug, Clone)]
+pub(crate) struct DecodeDetail {
+    pub(crate) object: String,
+    pub(crate) record_id: Option<u64>,
+    pub(crate) field: Option<String>,
+    pub(crate) path: String,
+    pub(crate) snippet: Option<String>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: Kind) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                method: None,
+                path: None,
+                status: None,
+                api: None,
+                retry_after: None,
+                decode: None,
+                detail: None,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn with_request(mut self, method: &str, path: &str) -> Self {
+        self.inner.method = Some(method.to_owned());
+        self.inner.path = Some(path.to_owned());
+        self
+    }
+
+    pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.inner.detail = Some(detail.into());
+        self
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.inner.retry_after = retry_after;
+        self
+    }
+
+    pub(crate) fn with_decode(mut self, detail: DecodeDetail) -> Self {
+        self.inner.decode = Some(detail);
+        self
+    }
+
+    /// An error from an HTTP answer that was not a success.
+    pub(crate) fn from_status(status: u16, body: &[u8]) -> Self {
+        let api: Option<ApiBody> = serde_json::from_slice(body).ok();
+        let text = |api: &Option<ApiBody>| {
+            api.as_ref()
+                .map(|a| {
+                    format!(
+                        "{} {}",
+                        a.kind.as_deref().unwrap_or(""),
+                        a.message.as_deref().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let kind = match status {
+            300..=399 | 401 | 402 | 403 => Kind::Unauthorised,
+            404 => Kind::NotFound,
+            405 => Kind::MethodNotAllowed,
+            422 => Kind::Validation,
+            400 => Kind::BadRequest,
+            429 if text(&api).contains("quota") || text(&api).contains("daily") => Kind::Quota,
+            429 => Kind::RateLimited,
+            500..=599 => Kind::Server,
+            _ => Kind::Status,
+        };
+        let mut err = Error::new(kind);
+        err.inner.status = Some(status);
+        if api.is_none() && !body.is_empty() {
+            // Not the API's envelope (a proxy's HTML page, say): keep a short, safe excerpt.
+            err.inner.detail = Some(snippet(&String::from_utf8_lossy(body), 120));
+        }
+        err.inner.api = api;
+        err
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.inner.kind
+    }
+
+    /// A token provider or other caller-side failure to authenticate, for [`crate::TokenProvider`]
+    /// implementations.
+    pub fn token_provider(message: impl Into<String>) -> Self {
+        Error::new(Kind::Unauthorised).with_detail(message)
+    }
+
+    /// Missing token, bad base URL and other problems found before any request is sent.
+    pub fn is_config(&self) -> bool {
+        self.inner.kind == Kind::Config
+    }
+    /// 401, 402, 403, or a redirect (the service redirects to its login page on a bad token).
+    pub fn is_unauthorised(&self) -> bool {
+        self.inner.kind == Kind::Unauthorised
+    }
+    /// 404: no such record, page or object.
+    pub fn is_not_found(&self) -> bool {
+        self.inner.kind == Kind::NotFound
+    }
+    /// 422: the data failed validation; see [`Error::validation`].
+    pub fn is_validation(&self) -> bool {
+        self.inner.kind == Kind::Validation
+    }
+    /// 400: malformed URL, filter or body.
+    pub fn is_bad_request(&self) -> bool {
+        self.inner.kind == Kind::BadRequest
+    }
+    /// 405: wrong method for the path.
+    pub fn is_method_not_allowed(&self) -> bool {
+        self.inner.kind == Kind::MethodNotAllowed
+    }
+    /// 429: too many requests; see [`Error::retry_after`].
+    pub fn is_rate_limited(&self) -> bool {
+        self.inner.kind == Kind::RateLimited
+    }
+    /// 429 whose body says the call quota (the daily allowance) is used up.
+    pub fn is_quota(&self) -> bool {
+        self.inner.kind == Kind::Quota
+    }
+    /// 5xx.
+    pub fn is_server(&self) -> bool {
+        self.inner.kind == Kind::Server
+    }
+    /// A status outside every other class (409, 413, ...); see [`Error::status`].
+    pub fn is_other_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+    /// The request or reading its answer timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == Kind::Timeout
+    }
+    /// The connection could not be made, or broke before or while the answer was read.
+    pub fn is_connect(&self) -> bool {
+        matches!(self.inner.kind, Kind::Connect | Kind::Body)
+    }
+    /// The answer was not what the API documents, or a record did not fit its type; see
+    /// [`Error::decode_path`] and friends.
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == Kind::Decode
+    }
+    /// Pagination would have lost or repeated records (a repeated page, for one).
+    pub fn is_pagination(&self) -> bool {
+        self.inner.kind == Kind::Pagination
+    }
+    /// Reading or writing local data (a download's destination) failed.
+    pub fn is_io(&self) -> bool {
+        self.inner.kind == Kind::Io
+    }
+
+    /// The HTTP status, when an answer arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+    /// The API's `type` member (`Validation error`).
+    pub fn api_type(&self) -> Option<&str> {
+        self.inner.api.as_ref()?.kind.as_deref()
+    }
+    /// The API's `message` member (`Invalid record type (accountss)`).
+    pub fn api_message(&self) -> Option<&str> {
+        self.inner.api.as_ref()?.message.as_deref()
+    }
+    /// The per-field rules of a 422 answer.
+    pub fn validation(&self) -> Option<&Validation> {
+        self.inner.api.as_ref()?.validation.as_ref()
+    }
+    /// The request's method (`GET`), when the error belongs to a request.
+    pub fn method(&self) -> Option<&str> {
+        self.inner.method.as_deref()
+    }
+    /// The request's path without query (`/accounts/12`), when the error belongs to a request.
+    pub fn path(&self) -> Option<&str> {
+        self.inner.path.as_deref()
+    }
+    /// How long the server asked us to wait (`Retry-After`), on a 429 or 503.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+    /// The object whose record failed to decode.
+    pub fn decode_object(&self) -> Option<&str> {
+        self.inner.decode.as_ref().map(|d| d.object.as_str())
+    }
+    /// The id of the record that failed to decode, when it could be read.
+    pub fn decode_record_id(&self) -> Option<u64> {
+        self.inner.decode.as_ref()?.record_id
+    }
+    /// The API name of the field that failed to decode.
+    pub fn decode_field(&self) -> Option<&str> {
+        self.inner.decode.as_ref()?.field.as_deref()
+    }
+    /// The JSON path of the failure (`list[3].record.createddate`).
+    pub fn decode_path(&self) -> Option<&str> {
+        self.inner.decode.as_ref().map(|d| d.path.as_str())
+    }
+    /// A short excerpt of the offending value.
+    pub fn decode_snippet(&self) -> Option<&str> {
+        self.inner.decode.as_ref()?.snippet.as_deref()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind);
+        if let Some(m) = &self.inner.method {
+            d.field("method", m);
+        }
+        if let Some(p) = &self.inner.path {
+            d.field("path", p);
+        }
+        if let Some(s) = self.inner.status {
+            d.field("status", &s);
+        }
+        if let Some(a) = &self.inner.api {
+            d.field("api", a);
+        }
+        if let Some(r) = self.inner.retry_after {
+            d.field("retry_after", &r);
+        }
+        if let Some(x) = &self.inner.decode {
+            d.field("decode", x);
+        }
+        if let Some(x) = &self.inner.detail {
+            d.field("detail", x);
+        }
+        if let Some(s) = &self.inner.source {
+            d.field("source", &s.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        if let (Some(m), Some(p)) = (&i.method, &i.path) {
+            write!(f, "{m} {p}: ")?;
+        }
+        f.write_str(i.kind.describe())?;
+        if let Some(s) = i.status {
+            write!(f, " (HTTP {s})")?;
+        }
+        if let Some(api) = &i.api {
+            match (&api.kind, &api.message) {
+                (Some(t), Some(m)) => write!(f, ": {t}: {m}")?,
+                (None, Some(m)) | (Some(m), None) => write!(f, ": {m}")?,
+                (None, None) => {}
+            }
+            if let Some(v) = &api.validation
+                && !v.is_empty()
+            {
+                write!(f, " [{v}]")?;
+            }
+        }
+        if let Some(d) = &i.decode {
+            write!(f, ": {} record", d.object)?;
+            if let Some(id) = d.record_id {
+                write!(f, " {id}")?;
+            }
+            if let Some(field) = &d.field {
+                write!(f, ", field `{field}`")?;
+            }
+            write!(f, " at {}", d.path)?;
+            if let Some(s) = &d.snippet {
+                write!(f, " (value {s})")?;
+            }
+        }
+        if let Some(d) = &i.detail {
+            write!(f, ": {d}")?;
+        }
+        if let Some(r) = i.retry_after {
+            write!(f, "; retry after {}s", r.as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+pub(crate) fn snippet(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// The runtime's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,295 @@
+//! Sending one logical request: pacing, the bearer header, attempts under the retry policy,
+//! one token refresh on an auth refusal, usage accounting and the request/attempt spans.
+//!
+//! Every operation goes through [`Client::execute`], so the rules of [`crate::retry`] hold for
+//! all of them. The span fields are method, path (never the query: it may carry filter values),
+//! attempt, status and latency; never the token and never a body.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::{Error, Kind};
+use crate::retry::Retryable;
+
+/// A request body.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Empty,
+    Json(Bytes),
+    /// Rebuilt for every attempt, because a multipart form is consumed by sending it.
+    Multipart(Arc<dyn Fn() -> reqwest::multipart::Form + Send + Sync>),
+}
+
+/// One logical request.
+#[derive(Clone)]
+pub(crate) struct Call {
+    pub(crate) method: reqwest::Method,
+    pub(crate) segments: Vec<String>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
+    /// Streaming downloads and uploads have no total deadline, only the per-read timeout.
+    pub(crate) streaming: bool,
+}
+
+impl Call {
+    pub(crate) fn new(
+        method: reqwest::Method,
+        segments: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Call {
+            method,
+            segments: segments.into_iter().map(Into::into).collect(),
+            query: Vec::new(),
+            body: Body::Empty,
+            streaming: false,
+        }
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn json(mut self, body: Bytes) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    /// The path as shown in errors and traces: `/accounts/12`.
+    pub(crate) fn path(&self) -> String {
+        let mut p = String::new();
+        for s in &self.segments {
+            p.push('/');
+            p.push_str(s);
+        }
+        p
+    }
+
+    fn idempotent(&self) -> bool {
+        self.method != reqwest::Method::POST
+    }
+}
+
+/// A failed attempt and what it allows.
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) retry: Retryable,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) auth: bool,
+}
+
+impl Failure {
+    pub(crate) fn fatal(error: Error) -> Self {
+        Failure {
+            error,
+            retry: Retryable::Never,
+            retry_after: None,
+            auth: false,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::fatal(error)
+    }
+}
+
+/// Reads a whole success body; a body cut short is a transient failure.
+pub(crate) async fn read_body(resp: reqwest::Response) -> Result<Bytes, Failure> {
+    resp.bytes().await.map_err(transport_failure)
+}
+
+/// Classifies a reqwest error (connect, timeout, dropped mid-body).
+pub(crate) fn transport_failure(e: reqwest::Error) -> Failure {
+    let (kind, retry) = if e.is_timeout() {
+        (Kind::Timeout, Retryable::IfIdempotent)
+    } else if e.is_connect() {
+        // The connection was never made, so even a POST cannot have reached the server.
+        (Kind::Connect, Retryable::Always)
+    } else if e.is_body() || e.is_decode() {
+        (Kind::Body, Retryable::IfIdempotent)
+    } else {
+        (Kind::Connect, Retryable::IfIdempotent)
+    };
+    Failure {
+        error: Error::new(kind).with_source(e.without_url()),
+        retry,
+        retry_after: None,
+        auth: false,
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
+    let s = v.to_str().ok()?.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822).ok()?;
+    let delta = when - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+}
+
+fn bearer(token: &SecretString) -> Result<HeaderValue, Error> {
+    let mut v =
+        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+            Error::new(Kind::Config)
+                .with_detail("the access token contains characters not allowed in a header")
+        })?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+impl Client {
+    fn url(&self, call: &Call) -> Result<reqwest::Url, Error> {
+        let mut url = reqwest::Url::parse(&self.inner.base_url)
+            .map_err(|e| Error::new(Kind::Config).with_detail(format!("bad base URL: {e}")))?;
+        {
+            let mut segs = url.path_segments_mut().map_err(|()| {
+                Error::new(Kind::Config).with_detail("base URL cannot take a path")
+            })?;
+            segs.pop_if_empty();
+            segs.extend(call.segments.iter().map(String::as_str));
+        }
+        if !call.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+
+    /// Sends `call` under the retry policy. `on_success` reads a 2xx answer; its failures are
+    /// retried like transport failures when they allow it (a truncated body, say).
+    pub(crate) async fn execute<T, F, Fut>(
+        &self,
+        call: &Call,
+        mut on_success: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(u16, reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let path = call.path();
+        let method = call.method.as_str().to_owned();
+        let span = tracing::info_span!("crm.request", method = %method, path = %path);
+        async {
+            let inner = &self.inner;
+            let url = self.url(call).map_err(|e| e.with_request(&method, &path))?;
+            let started = Instant::now();
+            let mut token = inner.auth.token().await.map_err(|e| e.with_request(&method, &path))?;
+            let mut refreshed = false;
+            let mut attempt: u32 = 0;
+            loop {
+                attempt += 1;
+                let span = tracing::debug_span!(
+                    "crm.attempt",
+                    attempt,
+                    status = tracing::field::Empty,
+                    latency_ms = tracing::field::Empty
+                );
+                let result = self.attempt(call, &url, &token, &mut on_success).instrument(span).await;
+                let failure = match result {
+                    Ok(v) => return Ok(v),
+                    Err(f) => f,
+                };
+                let error = failure.error.with_request(&method, &path).with_retry_after(failure.retry_after);
+                inner.meter.record_failure(&error);
+                if failure.auth && !refreshed {
+                    refreshed = true;
+                    if let Some(fresh) = inner.auth.refresh().await.map_err(|e| e.with_request(&method, &path))? {
+                        tracing::debug!("token refused; retrying once with a refreshed token");
+                        token = fresh;
+                        continue;
+                    }
+                }
+                if failure.retry.allows(call.idempotent()) && attempt < inner.retry.max_attempts {
+                    let delay = inner.retry.delay(attempt, failure.retry_after);
+                    if started.elapsed() + delay <= inner.retry.total_budget {
+                        if let Some(ra) = failure.retry_after {
+                            inner.pacer.hold_off(ra).await;
+                        }
+                        tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                }
+                return Err(error);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt<T, F, Fut>(
+        &self,
+        call: &Call,
+        url: &reqwest::Url,
+        token: &SecretString,
+        on_success: &mut F,
+    ) -> Result<T, Failure>
+    where
+        F: FnMut(u16, reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let inner = &self.inner;
+        let _permit = inner.pacer.acquire().await;
+        let mut rb = inner
+            .http
+            .request(call.method.clone(), url.clone())
+            .header(AUTHORIZATION, bearer(token)?);
+        if !call.streaming {
+            rb = rb.timeout(inner.request_timeout);
+        }
+        rb = match &call.body {
+            Body::Empty => rb,
+            Body::Json(b) => rb.header(CONTENT_TYPE, "application/json").body(b.clone()),
+            Body::Multipart(form) => rb.multipart(form()),
+        };
+        inner.meter.record_call();
+        let t0 = Instant::now();
+        let resp = rb.send().await;
+        let span = tracing::Span::current();
+        span.record("latency_ms", t0.elapsed().as_millis() as u64);
+        let resp = resp.map_err(transport_failure)?;
+        let status = resp.status().as_u16();
+        span.record("status", status);
+        if resp.status().is_success() {
+            return on_success(status, resp).await;
+        }
+        let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        // An error body is small; if it cannot be read, the status still says what happened.
+        let body = if resp.status().is_redirection() {
+            Bytes::new()
+        } else {
+            resp.bytes().await.unwrap_or_default()
+        };
+        let mut error = Error::from_status(status, &body);
+        if resp_is_redirect(status) {
+            error =
+                error.with_detail("redirected (the service sends a bad token to its login page)");
+        }
+        Err(Failure {
+            auth: error.kind() == Kind::Unauthorised,
+            error,
+            retry: Retryable::for_status(status),
+            retry_after,
+        })
+    }
+}
+
+fn resp_is_redirect(status: u16) -> bool {
+    (300..400).contains(&status)
+}

@@ -1,0 +1,10 @@
+//! Integration tests of crm-runtime: transport, retries, pagination, errors and operations
+//! against small in-process axum servers, and end to end against the sandbox.
+
+mod common;
+mod errors;
+mod ops;
+mod pagination;
+mod sandbox;
+mod transport;
+mod typed;

@@ -1,0 +1,1 @@
+//! Single-record operations against the mock (the sandbox tests cover every object).

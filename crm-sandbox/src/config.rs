@@ -1,0 +1,189 @@
+//! Start-up configuration of a sandbox: where the dictionaries and the database are, the token,
+//! the seeded data set, and which response variants and faults to serve.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::shapes::{DictionaryShape, LookupShape};
+
+/// How a missing or wrong token is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// `403 {"message": "Unauthenticated."}`: what the real service answers.
+    #[default]
+    Forbidden403,
+    /// `402 {"type": "Forbidden", "code": 402, "message": "Please check your access token"}`:
+    /// what the documentation lists.
+    Documented402,
+}
+
+/// A fixed-window rate limit: at most `requests` calls per `per_seconds` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Calls allowed per window.
+    pub requests: u64,
+    /// Window length in seconds (at least 1).
+    pub per_seconds: u64,
+}
+
+/// Injected faults; all off by default. Random choices come from a generator seeded with the
+/// sandbox seed, so a given sequence of requests meets the same faults on every run.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// 429 with `Retry-After` once the window's allowance is spent.
+    pub rate_limit: Option<RateLimit>,
+    /// 429 once this many calls were made since start or the last reset ("today").
+    pub daily_quota: Option<u64>,
+    /// Probability (0..=1) that a call fails with 500 or 503 (half each).
+    pub error_rate: f64,
+    /// Added latency before every answer, in milliseconds.
+    pub latency_ms: u64,
+    /// Probability that the connection is dropped after the headers are sent.
+    pub drop_rate: f64,
+    /// Probability that a successful body is cut in half (with a matching `Content-Length`).
+    pub truncate_rate: f64,
+}
+
+impl Faults {
+    /// Checks that probabilities lie in 0..=1 and the rate-limit window is positive.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, p) in [
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+            ("truncate_rate", self.truncate_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{name} must be between 0 and 1, got {p}"));
+            }
+        }
+        if let Some(r) = self.rate_limit
+            && r.per_seconds == 0
+        {
+            return Err("rate_limit.per_seconds must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// Everything a sandbox needs to start. Build it with [`Config::new`] and the `with_*` methods.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory of canonical dictionary snapshots (`<object>.json`).
+    pub dictionaries: PathBuf,
+    /// SQLite file; `None` keeps everything in memory.
+    pub db: Option<PathBuf>,
+    /// The bearer token clients must send.
+    pub token: String,
+    /// Seed of the generated data and of fault decisions.
+    pub seed: u64,
+    /// Records generated per object on a fresh database.
+    pub records: u32,
+    /// Per-object overrides of `records` (`accounts` -> 100000 for a benchmark).
+    pub object_records: BTreeMap<String, u32>,
+    /// How authentication failures are answered.
+    pub auth_mode: AuthMode,
+    /// Shape of `GET /datadictionary/{object}` responses.
+    pub dictionary_shape: DictionaryShape,
+    /// Shape of `GET /lookup/{object}/{field}` responses.
+    pub lookup_shape: LookupShape,
+    /// Injected faults.
+    pub faults: Faults,
+    /// The user id the token belongs to: `createdby`/`modifiedby` of records written through the API.
+    pub user_id: i64,
+    /// Largest JSON request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest uploaded document, in bytes (50 MB, as the CRM allows).
+    pub max_document_bytes: usize,
+}
+
+/// The workspace `dictionaries/` directory, as seen from this crate at compile time.
+pub fn default_dictionaries_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("dictionaries")
+}
+
+impl Config {
+    /// Defaults: workspace dictionaries, in-memory database, seed 1, 25 records per object,
+    /// 403 auth errors, default response shapes, no faults.
+    pub fn new(token: impl Into<String>) -> Config {
+        Config {
+            dictionaries: default_dictionaries_dir(),
+            db: None,
+            token: token.into(),
+            seed: 1,
+            records: 25,
+            object_records: BTreeMap::new(),
+            auth_mode: AuthMode::default(),
+            dictionary_shape: DictionaryShape::default(),
+            lookup_shape: LookupShape::default(),
+            faults: Faults::default(),
+            user_id: 90505,
+            max_body_bytes: 1024 * 1024,
+            max_document_bytes: 50 * 1024 * 1024,
+        }
+    }
+
+    /// Serve the snapshots of this directory.
+    pub fn with_dictionaries(mut self, dir: impl Into<PathBuf>) -> Config {
+        self.dictionaries = dir.into();
+        self
+    }
+
+    /// Keep the data in this SQLite file (created when absent, reused when present).
+    pub fn with_db(mut self, file: impl Into<PathBuf>) -> Config {
+        self.db = Some(file.into());
+        self
+    }
+
+    /// Seed of generated data and faults.
+    pub fn with_seed(mut self, seed: u64) -> Config {
+        self.seed = seed;
+        self
+    }
+
+    /// Records generated per object on a fresh database.
+    pub fn with_records(mut self, records: u32) -> Config {
+        self.records = records;
+        self
+    }
+
+    /// Records generated for one object, overriding [`Config::with_records`] for it.
+    pub fn with_object_records(mut self, object: impl Into<String>, records: u32) -> Config {
+        self.object_records.insert(object.into(), records);
+        self
+    }
+
+    /// How authentication failures are answered.
+    pub fn with_auth_mode(mut self, mode: AuthMode) -> Config {
+        self.auth_mode = mode;
+        self
+    }
+
+    /// Shape of data-dictionary responses.
+    pub fn with_dictionary_shape(mut self, shape: DictionaryShape) -> Config {
+        self.dictionary_shape = shape;
+        self
+    }
+
+    /// Shape of lookup responses.
+    pub fn with_lookup_shape(mut self, shape: LookupShape) -> Config {
+        self.lookup_shape = shape;
+        self
+    }
+
+    /// Faults to inject from the start.
+    pub fn with_faults(mut self, faults: Faults) -> Config {
+        self.faults = faults;
+        self
+    }
+
+    /// Largest uploaded document, in bytes.
+    pub fn with_max_document_bytes(mut self, bytes: usize) -> Config {
+        self.max_document_bytes = bytes;
+        self
+    }
+}

@@ -1,0 +1,172 @@
+//! Injected faults: rate limit, daily quota, random 500/503, latency, dropped connections and
+//! truncated bodies. Off by default; set by [`crate::Config::with_faults`], by flags, or at run
+//! time through `PUT /__sandbox/faults`.
+//!
+//! Decisions come from a generator seeded with the sandbox seed that draws the same number of
+//! values for every call, so the n-th call meets the same fault on every run.
+
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::config::Faults;
+use crate::error::Error;
+
+/// Live fault settings and the counters they act on.
+#[derive(Debug)]
+pub(crate) struct FaultState {
+    pub(crate) faults: Faults,
+    rng: StdRng,
+    window_start: Instant,
+    window_count: u64,
+    day_count: u64,
+}
+
+/// What happens to one call.
+#[derive(Debug, Default)]
+struct Decision {
+    reject: Option<Error>,
+    latency: Duration,
+    drop: bool,
+    truncate: bool,
+}
+
+impl FaultState {
+    pub(crate) fn new(faults: Faults, seed: u64) -> FaultState {
+        FaultState {
+            faults,
+            rng: StdRng::seed_from_u64(seed),
+            window_start: Instant::now(),
+            window_count: 0,
+            day_count: 0,
+        }
+    }
+
+    /// Restarts the generator and the counters (reset, reseed, new settings).
+    pub(crate) fn restart(&mut self, seed: u64) {
+        *self = FaultState::new(self.faults.clone(), seed);
+    }
+
+    pub(crate) fn set(&mut self, faults: Faults, seed: u64) {
+        *self = FaultState::new(faults, seed);
+    }
+
+    fn decide(&mut self) -> Decision {
+        // Always three draws, whatever is enabled, so enabling one fault does not shift another.
+        let (e, d, t): (f64, f64, f64) = (self.rng.random(), self.rng.random(), self.rng.random());
+        let f = &self.faults;
+        let mut out = Decision {
+            latency: Duration::from_millis(f.latency_ms),
+            ..Decision::default()
+        };
+        if let Some(limit) = f.rate_limit {
+            let window = Duration::from_secs(limit.per_seconds);
+            let elapsed = self.window_start.elapsed();
+            if elapsed >= window {
+                self.window_start = Instant::now();
+                self.window_count = 0;
+            }
+            if self.window_count >= limit.requests {
+                let left = window
+                    .saturating_sub(self.window_start.elapsed())
+                    .as_secs_f64()
+                    .ceil() as u64;
+                out.reject = Some(Error::TooManyRequests {
+                    message: format!(
+                        "Too Many Attempts. Rate limit of {} calls per {} s reached",
+                        limit.requests, limit.per_seconds
+                    ),
+                    retry_after: left.max(1),
+                });
+                return out;
+            }
+            self.window_count += 1;
+        }
+        if let Some(quota) = f.daily_quota {
+            if self.day_count >= quota {
+                out.reject = Some(Error::TooManyRequests {
+                    message: format!("Daily API call limit of {quota} reached"),
+                    retry_after: seconds_to_midnight(),
+                });
+                return out;
+            }
+            self.day_count += 1;
+        }
+        if e < f.error_rate {
+            let status = if e < f.error_rate / 2.0 { 500 } else { 503 };
+            let message = if status == 500 {
+                "Internal server error (injected)"
+            } else {
+                "Service unavailable (injected)"
+            };
+            out.reject = Some(Error::Server {
+                status,
+                message: message.into(),
+            });
+            return out;
+        }
+        out.drop = d < f.drop_rate;
+        out.truncate = t < f.truncate_rate;
+        out
+    }
+}
+
+fn seconds_to_midnight() -> u64 {
+    let now = time::OffsetDateTime::now_utc();
+    let secs =
+        u64::from(now.hour()) * 3600 + u64::from(now.minute()) * 60 + u64::from(now.second());
+    (86_400 - secs).max(1)
+}
+
+/// Middleware on API routes: counts the call, then applies the faults in force.
+pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next: Next) -> Response {
+    state.count_call(format!("{} {}", req.method(), req.uri().path()));
+    let decision = state.fault_state().decide();
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    if let Some(err) = decision.reject {
+        return err.into_response();
+    }
+    let resp = next.run(req).await;
+    if !decision.drop && !decision.truncate {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            return Error::Server {
+                status: 500,
+                message: e.to_string(),
+            }
+            .into_response();
+        }
+    };
+    let half = bytes.slice(..bytes.len() / 2);
+    if decision.drop {
+        // Headers announce the full length; the body stops half way with an error, which makes
+        // the server abort the connection.
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(half),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection dropped (injected)",
+            )),
+        ];
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        return Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)));
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
+    Response::from_parts(parts, Body::from(half))
+}

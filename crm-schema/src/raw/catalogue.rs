@@ -1,0 +1,184 @@
+//! The public field catalogue of the eleven standard objects: which field names are standard,
+//! so that a dictionary response without a custom-field flag can still tell tenant fields apart.
+
+/// Fields the server manages on every object: never written by clients.
+pub const SERVER_MANAGED_FIELDS: &[&str] = &[
+    "id",
+    "createddate",
+    "modifieddate",
+    "createdby",
+    "modifiedby",
+];
+
+/// Standard field names per standard object, from the public field catalogue.
+pub const STANDARD_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "accounts",
+        &[
+            "name",
+            "type",
+            "addressline",
+            "addresscity",
+            "addresscounty/state",
+            "addresscountry",
+            "addresspostcode/zip",
+            "phone",
+            "website",
+            "sector",
+            "source",
+            "notes",
+            "ownerid",
+            "slaid",
+            "leadscore",
+        ],
+    ),
+    (
+        "activities",
+        &[
+            "accountid",
+            "contactid",
+            "caseid",
+            "description",
+            "date",
+            "type",
+            "priority",
+            "status",
+            "allday",
+            "emailsubject",
+            "emailfrom",
+            "emailto",
+            "emailcc",
+            "ownerid",
+        ],
+    ),
+    (
+        "contacts",
+        &[
+            "accountid",
+            "salutation",
+            "first",
+            "middle",
+            "last",
+            "jobtitle",
+            "department",
+            "email",
+            "phone",
+            "mobile",
+            "direct",
+            "decisionmaker",
+            "leftcompany",
+            "hold",
+            "leadscore",
+            "addressline",
+            "addresscity",
+            "addresscounty/state",
+            "addresscountry",
+            "addresspostcode/zip",
+            "ownerid",
+        ],
+    ),
+    (
+        "campaigns",
+        &[
+            "name",
+            "type",
+            "status",
+            "active",
+            "dripfeed",
+            "members",
+            "opportunities",
+            "sales",
+            "ownerid",
+        ],
+    ),
+    (
+        "campaigndetails",
+        &[
+            "campaignid",
+            "campaignstageid",
+            "contactid",
+            "activitystatus",
+        ],
+    ),
+    (
+        "campaignstages",
+        &[
+            "campaignid",
+            "name",
+            "order",
+            "status",
+            "defaultactivitystatus",
+            "email",
+            "notes",
+        ],
+    ),
+    (
+        "cases",
+        &[
+            "accountid",
+            "contactid",
+            "subject",
+            "status",
+            "type",
+            "opened",
+            "closed",
+            "caselevelid",
+            "priority",
+            "ownerid",
+            "description",
+        ],
+    ),
+    (
+        "documents",
+        &["parentobject", "parentid", "filename", "description"],
+    ),
+    (
+        "opportunities",
+        &[
+            "accountid",
+            "contactid",
+            "name",
+            "status",
+            "probability",
+            "forecast",
+            "closedate",
+            "nextstep",
+            "source",
+            "repeat",
+            "value",
+            "ownerid",
+            "campaignid",
+        ],
+    ),
+    (
+        "opportunityhistories",
+        &[
+            "opportunityid",
+            "opportunitystatus",
+            "probability",
+            "forecast",
+            "closedate",
+            "value",
+        ],
+    ),
+    (
+        "opportunity_lines",
+        &[
+            "opportunityid",
+            "product",
+            "quantity",
+            "unitprice",
+            "description",
+        ],
+    ),
+];
+
+/// Whether the public catalogue lists `field` on `object`. Server-managed fields are standard
+/// on every object, custom objects included; other fields of a custom object are not.
+pub fn is_standard_field(object: &str, field: &str) -> bool {
+    let field = field.to_ascii_lowercase();
+    SERVER_MANAGED_FIELDS.contains(&field.as_str())
+        || STANDARD_FIELDS
+            .iter()
+            .any(|(o, fields)| *o == object && fields.contains(&field.as_str()))
+}

@@ -1,0 +1,11 @@
+//! Integration tests of crm-schema: raw adapters, the canonical form, the bad-input corpus.
+
+mod canonical;
+mod corpus;
+mod corpus_raw;
+mod drift;
+mod merge;
+mod mutation;
+mod raw_dictionary;
+mod raw_lookup;
+mod support;
