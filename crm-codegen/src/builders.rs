@@ -53,6 +53,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
                 next[i] = quote!(#rt::Set);
                 quote! {
                     #[doc = #doc]
+                    #[inline]
                     pub fn #name(self, value: #arg) -> #builder<#(#next),*> {
                         let mut body = self.body;
                         body.#name = ::core::option::Option::Some(#value);
@@ -62,6 +63,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
             None => quote! {
                 #[doc = #doc]
+                #[inline]
                 pub fn #name(mut self, value: #arg) -> Self {
                     self.body.#name = ::core::option::Option::Some(#value);
                     self
@@ -156,6 +158,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             #read_only
 
             /// The finished create body.
+            #[inline]
             pub fn build(self) -> #create
             where
                 #(#bounds,)*

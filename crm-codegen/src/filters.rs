@@ -1,7 +1,8 @@
 //! The `fields` module of an object: one typed constant per field (`account::fields::NAME`), whose
 //! type offers exactly the filter operators of the field's kind, plus `asc()` / `desc()`.
 
-use crm_schema::ObjectDef;
+use crm_schema::{FieldType, ObjectDef};
+use proc_macro2::Ident;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -15,9 +16,11 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let ty = cx.filter_ty(object, f, true);
         let api = &f.api_name;
         let doc = types::field_doc(f);
+        let base = constructor(&f.ty);
+        let rt = &cx.rt;
         quote! {
             #[doc = #doc]
-            pub const #name: #ty = <#ty>::new(#api);
+            pub const #name: #ty = #rt::#base::new(#api);
         }
     });
     let doc = format!(
@@ -31,4 +34,21 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             #(#consts)*
         }
     }
+}
+
+/// The filter field type without its parameters, which the constant's type supplies.
+fn constructor(ty: &FieldType) -> Ident {
+    ident(match ty {
+        FieldType::Id | FieldType::Reference { .. } | FieldType::User => "IdField",
+        t if t.is_text() => "TextField",
+        FieldType::Boolean => "BoolField",
+        FieldType::Lookup => "ChoiceField",
+        FieldType::Integer
+        | FieldType::Decimal
+        | FieldType::Currency
+        | FieldType::Percent
+        | FieldType::Date
+        | FieldType::DateTime => "RangeField",
+        _ => "AnyField",
+    })
 }

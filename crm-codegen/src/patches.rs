@@ -35,6 +35,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let doc = format!("Sets {}", types::field_doc(f));
         let set = quote! {
             #[doc = #doc]
+            #[inline]
             pub fn #name(mut self, value: #arg) -> Self {
                 self.#name = ::core::option::Option::Some(::core::option::Option::Some(#value));
                 self
@@ -48,6 +49,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         quote! {
             #set
             #[doc = #doc]
+            #[inline]
             pub fn #clear(mut self) -> Self {
                 self.#name = ::core::option::Option::Some(::core::option::Option::None);
                 self
@@ -61,7 +63,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Debug, Clone, Default)]
         #[must_use = "a patch does nothing until sent"]
         pub struct #patch {
             #(#members)*

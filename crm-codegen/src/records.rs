@@ -75,11 +75,13 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
         impl #t {
             /// Starts a create request; `build()` compiles once every mandatory field is set.
+            #[inline]
             pub fn builder() -> #builder<#(#unset),*> {
                 #builder::new()
             }
 
             /// Starts an update request that changes nothing until told to.
+            #[inline]
             pub fn patch() -> #patch {
                 ::core::default::Default::default()
             }

@@ -91,7 +91,13 @@ fn resolve(relative: &str) -> (PathBuf, PathBuf) {
 fn load_error(span: Span, root: &Path, e: &crm_schema::Error) -> syn::Error {
     let prefix = format!("{}/", root.display());
     let text = e.to_string().replace(&prefix, "");
-    syn::Error::new(span, format!("invalid dictionary snapshot: {text}\n{FIX}"))
+    // The loader names the fixing command itself where it knows a better one.
+    let fix = if text.contains("cargo xtask") {
+        String::new()
+    } else {
+        format!("\n{FIX}")
+    };
+    syn::Error::new(span, format!("invalid dictionary snapshot: {text}{fix}"))
 }
 
 /// Runs the expansion; a panic becomes an error asking for a bug report instead of an ICE-like

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's developer workflows, as Rust instead of shell scripts.
 
+mod bench_compile;
 mod check;
 
 use std::path::PathBuf;
@@ -28,6 +29,19 @@ enum Command {
     /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
     /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
     RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    /// Measure `cargo check` / `cargo build` of `schema!`-generated code against hand-written
+    /// plain serde structs (11 objects x F fields) and record the ratios in BENCHMARKS.md.
+    BenchCompile {
+        /// Fields per object; one measurement per size.
+        #[arg(long, value_delimiter = ',', default_values_t = [40, 300])]
+        fields: Vec<usize>,
+        /// Alternating rounds per size and mode.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Print the table only; leave BENCHMARKS.md alone.
+        #[arg(long)]
+        no_write: bool,
+    },
 }
 
 /// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
@@ -51,6 +65,29 @@ fn main() -> ExitCode {
                 }
             };
             ExitCode::from(code)
+        }
+        Command::BenchCompile {
+            fields,
+            rounds,
+            no_write,
+        } => {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+            let opts = bench_compile::Options {
+                sizes: fields,
+                rounds: rounds.max(1),
+                write: !no_write,
+            };
+            match bench_compile::run(&workspace_root(), &target, &opts) {
+                Ok(table) => {
+                    println!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Check { fix, dir } => match check::run(&dir, fix) {
             Ok(report) => {

@@ -27,10 +27,12 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     }
     impl Opportunity {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewOpportunityBuilder {
             NewOpportunityBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> OpportunityPatch {
             ::core::default::Default::default()
         }
@@ -148,6 +150,7 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     }
     impl NewOpportunityBuilder {
         ///Sets Name (`name`): text.
+        #[inline]
         pub fn name(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -160,6 +163,7 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewOpportunity {
             self.body
         }
@@ -167,13 +171,14 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     ///Marker traits of the mandatory fields of `opportunities`: a missing one is a compile error that names it.
     pub mod mandatory {}
     ///The body of an update request for `opportunities`, made with [`Opportunity::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct OpportunityPatch {
         name: ::core::option::Option<::core::option::Option<::std::string::String>>,
     }
     impl OpportunityPatch {
         ///Sets Name (`name`): text.
+        #[inline]
         pub fn name(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -184,6 +189,7 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             self
         }
         ///Empties field `name` (sent as `null`).
+        #[inline]
         pub fn clear_name(mut self) -> Self {
             self.name = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -210,14 +216,13 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Opportunity, Opportunity> = <::crm_runtime::__private::IdField<
-            Opportunity,
-            Opportunity,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Opportunity, Opportunity> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Name (`name`): text.
-        pub const NAME: ::crm_runtime::__private::TextField<Opportunity> = <::crm_runtime::__private::TextField<
-            Opportunity,
-        >>::new("name");
+        pub const NAME: ::crm_runtime::__private::TextField<Opportunity> = ::crm_runtime::__private::TextField::new(
+            "name",
+        );
     }
 }
 ///The `opportunity_lines` object: its record type [`OpportunityLine`], create builder, patch, lookup enums and filter fields.
@@ -246,10 +251,12 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     }
     impl OpportunityLine {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewOpportunityLineBuilder {
             NewOpportunityLineBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> OpportunityLinePatch {
             ::core::default::Default::default()
         }
@@ -388,6 +395,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     }
     impl NewOpportunityLineBuilder {
         ///Sets Opportunity (`opportunityid`): reference to `opportunities`.
+        #[inline]
         pub fn opportunityid(
             mut self,
             value: ::crm_runtime::__private::Id<super::opportunity::Opportunity>,
@@ -396,6 +404,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         ///Sets Unit Price (`unitprice`): currency amount (exact decimal).
+        #[inline]
         pub fn unitprice(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.body.unitprice = ::core::option::Option::Some(value);
             self
@@ -405,6 +414,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewOpportunityLine {
             self.body
         }
@@ -412,7 +422,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     ///Marker traits of the mandatory fields of `opportunity_lines`: a missing one is a compile error that names it.
     pub mod mandatory {}
     ///The body of an update request for `opportunity_lines`, made with [`OpportunityLine::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct OpportunityLinePatch {
         opportunityid: ::core::option::Option<
@@ -426,6 +436,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     }
     impl OpportunityLinePatch {
         ///Sets Opportunity (`opportunityid`): reference to `opportunities`.
+        #[inline]
         pub fn opportunityid(
             mut self,
             value: ::crm_runtime::__private::Id<super::opportunity::Opportunity>,
@@ -436,6 +447,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         ///Empties field `opportunityid` (sent as `null`).
+        #[inline]
         pub fn clear_opportunityid(mut self) -> Self {
             self.opportunityid = ::core::option::Option::Some(
                 ::core::option::Option::None,
@@ -443,6 +455,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         ///Sets Unit Price (`unitprice`): currency amount (exact decimal).
+        #[inline]
         pub fn unitprice(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.unitprice = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -450,6 +463,7 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         ///Empties field `unitprice` (sent as `null`).
+        #[inline]
         pub fn clear_unitprice(mut self) -> Self {
             self.unitprice = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -484,25 +498,16 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         pub const ID: ::crm_runtime::__private::IdField<
             OpportunityLine,
             OpportunityLine,
-        > = <::crm_runtime::__private::IdField<
-            OpportunityLine,
-            OpportunityLine,
-        >>::new("id");
+        > = ::crm_runtime::__private::IdField::new("id");
         ///Opportunity (`opportunityid`): reference to `opportunities`.
         pub const OPPORTUNITYID: ::crm_runtime::__private::IdField<
             OpportunityLine,
             super::super::opportunity::Opportunity,
-        > = <::crm_runtime::__private::IdField<
-            OpportunityLine,
-            super::super::opportunity::Opportunity,
-        >>::new("opportunityid");
+        > = ::crm_runtime::__private::IdField::new("opportunityid");
         ///Unit Price (`unitprice`): currency amount (exact decimal).
         pub const UNITPRICE: ::crm_runtime::__private::RangeField<
             OpportunityLine,
             ::crm_runtime::__private::Decimal,
-        > = <::crm_runtime::__private::RangeField<
-            OpportunityLine,
-            ::crm_runtime::__private::Decimal,
-        >>::new("unitprice");
+        > = ::crm_runtime::__private::RangeField::new("unitprice");
     }
 }

@@ -28,10 +28,12 @@ List `ticket_priority`: `High`, `Low`.*/
     }
     impl Ticket {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewTicketBuilder<::crm_runtime::__private::Unset> {
             NewTicketBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> TicketPatch {
             ::core::default::Default::default()
         }
@@ -157,6 +159,7 @@ List `ticket_priority`: `High`, `Low`.*/
         /**Sets Status (`status`): dropdown.
 
 List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Other`, `Ré-opened` (inactive), `closed!`.*/
+        #[inline]
         pub fn status(mut self, value: TicketStatus) -> Self {
             self.body.status = ::core::option::Option::Some(value);
             self
@@ -164,6 +167,7 @@ List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Othe
         /**Sets Priority (`priority`): dropdown; required on create.
 
 List `ticket_priority`: `High`, `Low`.*/
+        #[inline]
         pub fn priority(
             self,
             value: TicketPriority,
@@ -180,6 +184,7 @@ List `ticket_priority`: `High`, `Low`.*/
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewTicket
         where
             Priority: mandatory::Priority,
@@ -198,7 +203,7 @@ List `ticket_priority`: `High`, `Low`.*/
         impl Priority for ::crm_runtime::__private::Set {}
     }
     ///The body of an update request for `tickets`, made with [`Ticket::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct TicketPatch {
         status: ::core::option::Option<::core::option::Option<TicketStatus>>,
@@ -208,6 +213,7 @@ List `ticket_priority`: `High`, `Low`.*/
         /**Sets Status (`status`): dropdown.
 
 List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Other`, `Ré-opened` (inactive), `closed!`.*/
+        #[inline]
         pub fn status(mut self, value: TicketStatus) -> Self {
             self.status = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -215,6 +221,7 @@ List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Othe
             self
         }
         ///Empties field `status` (sent as `null`).
+        #[inline]
         pub fn clear_status(mut self) -> Self {
             self.status = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -222,6 +229,7 @@ List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Othe
         /**Sets Priority (`priority`): dropdown; required on create.
 
 List `ticket_priority`: `High`, `Low`.*/
+        #[inline]
         pub fn priority(mut self, value: TicketPriority) -> Self {
             self.priority = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -409,26 +417,21 @@ List `ticket_priority`: `High`, `Low`.*/
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Ticket, Ticket> = <::crm_runtime::__private::IdField<
-            Ticket,
-            Ticket,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Ticket, Ticket> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         /**Status (`status`): dropdown.
 
 List `ticket_status`, restricted: `Open`, `In Progress`, `1-10 employees`, `Other`, `Ré-opened` (inactive), `closed!`.*/
-        pub const STATUS: ::crm_runtime::__private::ChoiceField<Ticket, TicketStatus> = <::crm_runtime::__private::ChoiceField<
-            Ticket,
-            TicketStatus,
-        >>::new("status");
+        pub const STATUS: ::crm_runtime::__private::ChoiceField<Ticket, TicketStatus> = ::crm_runtime::__private::ChoiceField::new(
+            "status",
+        );
         /**Priority (`priority`): dropdown; required on create.
 
 List `ticket_priority`: `High`, `Low`.*/
         pub const PRIORITY: ::crm_runtime::__private::ChoiceField<
             Ticket,
             TicketPriority,
-        > = <::crm_runtime::__private::ChoiceField<
-            Ticket,
-            TicketPriority,
-        >>::new("priority");
+        > = ::crm_runtime::__private::ChoiceField::new("priority");
     }
 }

@@ -28,6 +28,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl Order {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewOrderBuilder<
             ::crm_runtime::__private::Unset,
             ::crm_runtime::__private::Unset,
@@ -35,6 +36,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             NewOrderBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> OrderPatch {
             ::core::default::Default::default()
         }
@@ -188,6 +190,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl<Customer, Quantity> NewOrderBuilder<Customer, Quantity> {
         ///Sets Customer Name (`customer`): text; required on create.
+        #[inline]
         pub fn customer(
             self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -200,6 +203,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             }
         }
         ///Sets Quantity (`quantity`): integer; required on create.
+        #[inline]
         pub fn quantity(
             self,
             value: i64,
@@ -212,6 +216,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             }
         }
         ///Sets Comment (`comment`): text.
+        #[inline]
         pub fn comment(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -231,6 +236,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewOrder
         where
             Customer: mandatory::Customer,
@@ -257,7 +263,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
         impl Quantity for ::crm_runtime::__private::Set {}
     }
     ///The body of an update request for `orders`, made with [`Order::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct OrderPatch {
         customer: ::core::option::Option<::core::option::Option<::std::string::String>>,
@@ -266,6 +272,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl OrderPatch {
         ///Sets Customer Name (`customer`): text; required on create.
+        #[inline]
         pub fn customer(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -276,6 +283,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         ///Sets Quantity (`quantity`): integer; required on create.
+        #[inline]
         pub fn quantity(mut self, value: i64) -> Self {
             self.quantity = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -283,6 +291,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         ///Sets Comment (`comment`): text.
+        #[inline]
         pub fn comment(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -293,6 +302,7 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         ///Empties field `comment` (sent as `null`).
+        #[inline]
         pub fn clear_comment(mut self) -> Self {
             self.comment = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -328,30 +338,25 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Order, Order> = <::crm_runtime::__private::IdField<
-            Order,
-            Order,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Order, Order> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Customer Name (`customer`): text; required on create.
-        pub const CUSTOMER: ::crm_runtime::__private::TextField<Order> = <::crm_runtime::__private::TextField<
-            Order,
-        >>::new("customer");
+        pub const CUSTOMER: ::crm_runtime::__private::TextField<Order> = ::crm_runtime::__private::TextField::new(
+            "customer",
+        );
         ///Quantity (`quantity`): integer; required on create.
-        pub const QUANTITY: ::crm_runtime::__private::RangeField<Order, i64> = <::crm_runtime::__private::RangeField<
-            Order,
-            i64,
-        >>::new("quantity");
+        pub const QUANTITY: ::crm_runtime::__private::RangeField<Order, i64> = ::crm_runtime::__private::RangeField::new(
+            "quantity",
+        );
         ///Comment (`comment`): text.
-        pub const COMMENT: ::crm_runtime::__private::TextField<Order> = <::crm_runtime::__private::TextField<
-            Order,
-        >>::new("comment");
+        pub const COMMENT: ::crm_runtime::__private::TextField<Order> = ::crm_runtime::__private::TextField::new(
+            "comment",
+        );
         ///Created (`createddate`): date and time; read-only.
         pub const CREATEDDATE: ::crm_runtime::__private::RangeField<
             Order,
             ::crm_runtime::__private::DateTime,
-        > = <::crm_runtime::__private::RangeField<
-            Order,
-            ::crm_runtime::__private::DateTime,
-        >>::new("createddate");
+        > = ::crm_runtime::__private::RangeField::new("createddate");
     }
 }

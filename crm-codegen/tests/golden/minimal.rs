@@ -22,10 +22,12 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     }
     impl Note {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewNoteBuilder {
             NewNoteBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> NotePatch {
             ::core::default::Default::default()
         }
@@ -137,6 +139,7 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     }
     impl NewNoteBuilder {
         ///Sets Title (`title`): text; at most 80 characters.
+        #[inline]
         pub fn title(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -149,6 +152,7 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewNote {
             self.body
         }
@@ -156,13 +160,14 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     ///Marker traits of the mandatory fields of `notes`: a missing one is a compile error that names it.
     pub mod mandatory {}
     ///The body of an update request for `notes`, made with [`Note::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct NotePatch {
         title: ::core::option::Option<::core::option::Option<::std::string::String>>,
     }
     impl NotePatch {
         ///Sets Title (`title`): text; at most 80 characters.
+        #[inline]
         pub fn title(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -173,6 +178,7 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         ///Empties field `title` (sent as `null`).
+        #[inline]
         pub fn clear_title(mut self) -> Self {
             self.title = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -199,13 +205,12 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Note, Note> = <::crm_runtime::__private::IdField<
-            Note,
-            Note,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Note, Note> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Title (`title`): text; at most 80 characters.
-        pub const TITLE: ::crm_runtime::__private::TextField<Note> = <::crm_runtime::__private::TextField<
-            Note,
-        >>::new("title");
+        pub const TITLE: ::crm_runtime::__private::TextField<Note> = ::crm_runtime::__private::TextField::new(
+            "title",
+        );
     }
 }

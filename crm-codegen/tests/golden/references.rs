@@ -28,10 +28,12 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     }
     impl Company {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewCompanyBuilder<::crm_runtime::__private::Unset> {
             NewCompanyBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> CompanyPatch {
             ::core::default::Default::default()
         }
@@ -164,6 +166,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     }
     impl<Name> NewCompanyBuilder<Name> {
         ///Sets Name (`name`): text; required on create.
+        #[inline]
         pub fn name(
             self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -176,6 +179,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             }
         }
         ///Sets Parent Company (`parentid`): reference to `companies`.
+        #[inline]
         pub fn parentid(
             mut self,
             value: ::crm_runtime::__private::Id<super::company::Company>,
@@ -184,6 +188,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         ///Sets SLA (`slaid`): reference to `slas` (not in the snapshot).
+        #[inline]
         pub fn slaid(mut self, value: ::crm_runtime::__private::ExternalId) -> Self {
             self.body.slaid = ::core::option::Option::Some(value);
             self
@@ -193,6 +198,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewCompany
         where
             Name: mandatory::Name,
@@ -211,7 +217,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
         impl Name for ::crm_runtime::__private::Set {}
     }
     ///The body of an update request for `companies`, made with [`Company::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct CompanyPatch {
         name: ::core::option::Option<::core::option::Option<::std::string::String>>,
@@ -224,6 +230,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     }
     impl CompanyPatch {
         ///Sets Name (`name`): text; required on create.
+        #[inline]
         pub fn name(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -234,6 +241,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         ///Sets Parent Company (`parentid`): reference to `companies`.
+        #[inline]
         pub fn parentid(
             mut self,
             value: ::crm_runtime::__private::Id<super::company::Company>,
@@ -244,11 +252,13 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         ///Empties field `parentid` (sent as `null`).
+        #[inline]
         pub fn clear_parentid(mut self) -> Self {
             self.parentid = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets SLA (`slaid`): reference to `slas` (not in the snapshot).
+        #[inline]
         pub fn slaid(mut self, value: ::crm_runtime::__private::ExternalId) -> Self {
             self.slaid = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -256,6 +266,7 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         ///Empties field `slaid` (sent as `null`).
+        #[inline]
         pub fn clear_slaid(mut self) -> Self {
             self.slaid = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -284,30 +295,23 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Company, Company> = <::crm_runtime::__private::IdField<
-            Company,
-            Company,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Company, Company> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Name (`name`): text; required on create.
-        pub const NAME: ::crm_runtime::__private::TextField<Company> = <::crm_runtime::__private::TextField<
-            Company,
-        >>::new("name");
+        pub const NAME: ::crm_runtime::__private::TextField<Company> = ::crm_runtime::__private::TextField::new(
+            "name",
+        );
         ///Parent Company (`parentid`): reference to `companies`.
         pub const PARENTID: ::crm_runtime::__private::IdField<
             Company,
             super::super::company::Company,
-        > = <::crm_runtime::__private::IdField<
-            Company,
-            super::super::company::Company,
-        >>::new("parentid");
+        > = ::crm_runtime::__private::IdField::new("parentid");
         ///SLA (`slaid`): reference to `slas` (not in the snapshot).
         pub const SLAID: ::crm_runtime::__private::IdField<
             Company,
             ::crm_runtime::__private::External,
-        > = <::crm_runtime::__private::IdField<
-            Company,
-            ::crm_runtime::__private::External,
-        >>::new("slaid");
+        > = ::crm_runtime::__private::IdField::new("slaid");
     }
 }
 ///The `people` object: its record type [`Person`], create builder, patch, lookup enums and filter fields.
@@ -336,10 +340,12 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl Person {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewPersonBuilder<::crm_runtime::__private::Unset> {
             NewPersonBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> PersonPatch {
             ::core::default::Default::default()
         }
@@ -470,6 +476,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl<Companyid> NewPersonBuilder<Companyid> {
         ///Sets Company (`companyid`): reference to `companies`; required on create.
+        #[inline]
         pub fn companyid(
             self,
             value: ::crm_runtime::__private::Id<super::company::Company>,
@@ -482,6 +489,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             }
         }
         ///Sets Owner (`ownerid`): user.
+        #[inline]
         pub fn ownerid(mut self, value: ::crm_runtime::__private::UserId) -> Self {
             self.body.ownerid = ::core::option::Option::Some(value);
             self
@@ -491,6 +499,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewPerson
         where
             Companyid: mandatory::Companyid,
@@ -509,7 +518,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
         impl Companyid for ::crm_runtime::__private::Set {}
     }
     ///The body of an update request for `people`, made with [`Person::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct PersonPatch {
         companyid: ::core::option::Option<
@@ -521,6 +530,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl PersonPatch {
         ///Sets Company (`companyid`): reference to `companies`; required on create.
+        #[inline]
         pub fn companyid(
             mut self,
             value: ::crm_runtime::__private::Id<super::company::Company>,
@@ -531,6 +541,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         ///Sets Owner (`ownerid`): user.
+        #[inline]
         pub fn ownerid(mut self, value: ::crm_runtime::__private::UserId) -> Self {
             self.ownerid = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -538,6 +549,7 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         ///Empties field `ownerid` (sent as `null`).
+        #[inline]
         pub fn clear_ownerid(mut self) -> Self {
             self.ownerid = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -565,25 +577,18 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Person, Person> = <::crm_runtime::__private::IdField<
-            Person,
-            Person,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Person, Person> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Company (`companyid`): reference to `companies`; required on create.
         pub const COMPANYID: ::crm_runtime::__private::IdField<
             Person,
             super::super::company::Company,
-        > = <::crm_runtime::__private::IdField<
-            Person,
-            super::super::company::Company,
-        >>::new("companyid");
+        > = ::crm_runtime::__private::IdField::new("companyid");
         ///Owner (`ownerid`): user.
         pub const OWNERID: ::crm_runtime::__private::IdField<
             Person,
             ::crm_runtime::__private::User,
-        > = <::crm_runtime::__private::IdField<
-            Person,
-            ::crm_runtime::__private::User,
-        >>::new("ownerid");
+        > = ::crm_runtime::__private::IdField::new("ownerid");
     }
 }

@@ -56,10 +56,12 @@ Free text, may span lines.*/
     }
     impl Thing {
         /// Starts a create request; `build()` compiles once every mandatory field is set.
+        #[inline]
         pub fn builder() -> NewThingBuilder {
             NewThingBuilder::new()
         }
         /// Starts an update request that changes nothing until told to.
+        #[inline]
         pub fn patch() -> ThingPatch {
             ::core::default::Default::default()
         }
@@ -341,6 +343,7 @@ Free text, may span lines.*/
     }
     impl NewThingBuilder {
         ///Sets Name (`name`): text; at most 255 characters.
+        #[inline]
         pub fn name(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -351,6 +354,7 @@ Free text, may span lines.*/
         /**Sets Notes (`notes`): long text.
 
 Free text, may span lines.*/
+        #[inline]
         pub fn notes(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -359,6 +363,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets E-mail (`email`): e-mail address.
+        #[inline]
         pub fn email(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -367,6 +372,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets Phone (`phone`): phone number.
+        #[inline]
         pub fn phone(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -375,6 +381,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets Website (`website`): URL.
+        #[inline]
         pub fn website(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -383,41 +390,49 @@ Free text, may span lines.*/
             self
         }
         ///Sets Lead Score (`leadscore`): integer.
+        #[inline]
         pub fn leadscore(mut self, value: i64) -> Self {
             self.body.leadscore = ::core::option::Option::Some(value);
             self
         }
         ///Sets Ratio (`ratio`): decimal.
+        #[inline]
         pub fn ratio(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.body.ratio = ::core::option::Option::Some(value);
             self
         }
         ///Sets Value (`value`): currency amount (exact decimal).
+        #[inline]
         pub fn value(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.body.value = ::core::option::Option::Some(value);
             self
         }
         ///Sets Probability (`probability`): percentage (exact decimal).
+        #[inline]
         pub fn probability(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.body.probability = ::core::option::Option::Some(value);
             self
         }
         ///Sets Active (`active`): boolean.
+        #[inline]
         pub fn active(mut self, value: bool) -> Self {
             self.body.active = ::core::option::Option::Some(value);
             self
         }
         ///Sets Close Date (`closedate`): date.
+        #[inline]
         pub fn closedate(mut self, value: ::crm_runtime::__private::Date) -> Self {
             self.body.closedate = ::core::option::Option::Some(value);
             self
         }
         ///Sets Owner (`ownerid`): user.
+        #[inline]
         pub fn ownerid(mut self, value: ::crm_runtime::__private::UserId) -> Self {
             self.body.ownerid = ::core::option::Option::Some(value);
             self
         }
         ///Sets Location (`geo`): `geopoint` (a type this version does not know; kept as JSON); custom field.
+        #[inline]
         pub fn geo(
             mut self,
             value: ::crm_runtime::__private::serde_json::Value,
@@ -426,6 +441,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets County/State (`addresscounty/state`): text.
+        #[inline]
         pub fn addresscounty_state(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -434,11 +450,13 @@ Free text, may span lines.*/
             self
         }
         ///Sets 2 Year Policy (`2yearpolicy`): boolean; custom field.
+        #[inline]
         pub fn f_2yearpolicy(mut self, value: bool) -> Self {
             self.body.f_2yearpolicy = ::core::option::Option::Some(value);
             self
         }
         ///Sets Type (`type`): text.
+        #[inline]
         pub fn type_(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -458,6 +476,7 @@ Free text, may span lines.*/
             self
         }
         /// The finished create body.
+        #[inline]
         pub fn build(self) -> NewThing {
             self.body
         }
@@ -465,7 +484,7 @@ Free text, may span lines.*/
     ///Marker traits of the mandatory fields of `things`: a missing one is a compile error that names it.
     pub mod mandatory {}
     ///The body of an update request for `things`, made with [`Thing::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.
-    #[derive(Debug, Clone, Default, PartialEq)]
+    #[derive(Debug, Clone, Default)]
     #[must_use = "a patch does nothing until sent"]
     pub struct ThingPatch {
         name: ::core::option::Option<::core::option::Option<::std::string::String>>,
@@ -501,6 +520,7 @@ Free text, may span lines.*/
     }
     impl ThingPatch {
         ///Sets Name (`name`): text; at most 255 characters.
+        #[inline]
         pub fn name(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -511,6 +531,7 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `name` (sent as `null`).
+        #[inline]
         pub fn clear_name(mut self) -> Self {
             self.name = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -518,6 +539,7 @@ Free text, may span lines.*/
         /**Sets Notes (`notes`): long text.
 
 Free text, may span lines.*/
+        #[inline]
         pub fn notes(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -528,11 +550,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `notes` (sent as `null`).
+        #[inline]
         pub fn clear_notes(mut self) -> Self {
             self.notes = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets E-mail (`email`): e-mail address.
+        #[inline]
         pub fn email(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -543,11 +567,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `email` (sent as `null`).
+        #[inline]
         pub fn clear_email(mut self) -> Self {
             self.email = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Phone (`phone`): phone number.
+        #[inline]
         pub fn phone(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -558,11 +584,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `phone` (sent as `null`).
+        #[inline]
         pub fn clear_phone(mut self) -> Self {
             self.phone = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Website (`website`): URL.
+        #[inline]
         pub fn website(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -573,11 +601,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `website` (sent as `null`).
+        #[inline]
         pub fn clear_website(mut self) -> Self {
             self.website = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Lead Score (`leadscore`): integer.
+        #[inline]
         pub fn leadscore(mut self, value: i64) -> Self {
             self.leadscore = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -585,11 +615,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `leadscore` (sent as `null`).
+        #[inline]
         pub fn clear_leadscore(mut self) -> Self {
             self.leadscore = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Ratio (`ratio`): decimal.
+        #[inline]
         pub fn ratio(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.ratio = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -597,11 +629,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `ratio` (sent as `null`).
+        #[inline]
         pub fn clear_ratio(mut self) -> Self {
             self.ratio = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Value (`value`): currency amount (exact decimal).
+        #[inline]
         pub fn value(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.value = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -609,11 +643,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `value` (sent as `null`).
+        #[inline]
         pub fn clear_value(mut self) -> Self {
             self.value = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Probability (`probability`): percentage (exact decimal).
+        #[inline]
         pub fn probability(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
             self.probability = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -621,6 +657,7 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `probability` (sent as `null`).
+        #[inline]
         pub fn clear_probability(mut self) -> Self {
             self.probability = ::core::option::Option::Some(
                 ::core::option::Option::None,
@@ -628,6 +665,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets Active (`active`): boolean.
+        #[inline]
         pub fn active(mut self, value: bool) -> Self {
             self.active = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -635,11 +673,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `active` (sent as `null`).
+        #[inline]
         pub fn clear_active(mut self) -> Self {
             self.active = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Close Date (`closedate`): date.
+        #[inline]
         pub fn closedate(mut self, value: ::crm_runtime::__private::Date) -> Self {
             self.closedate = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -647,11 +687,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `closedate` (sent as `null`).
+        #[inline]
         pub fn clear_closedate(mut self) -> Self {
             self.closedate = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Owner (`ownerid`): user.
+        #[inline]
         pub fn ownerid(mut self, value: ::crm_runtime::__private::UserId) -> Self {
             self.ownerid = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -659,11 +701,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `ownerid` (sent as `null`).
+        #[inline]
         pub fn clear_ownerid(mut self) -> Self {
             self.ownerid = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets Location (`geo`): `geopoint` (a type this version does not know; kept as JSON); custom field.
+        #[inline]
         pub fn geo(
             mut self,
             value: ::crm_runtime::__private::serde_json::Value,
@@ -672,11 +716,13 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `geo` (sent as `null`).
+        #[inline]
         pub fn clear_geo(mut self) -> Self {
             self.geo = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         ///Sets County/State (`addresscounty/state`): text.
+        #[inline]
         pub fn addresscounty_state(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -687,6 +733,7 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `addresscounty/state` (sent as `null`).
+        #[inline]
         pub fn clear_addresscounty_state(mut self) -> Self {
             self.addresscounty_state = ::core::option::Option::Some(
                 ::core::option::Option::None,
@@ -694,6 +741,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets 2 Year Policy (`2yearpolicy`): boolean; custom field.
+        #[inline]
         pub fn f_2yearpolicy(mut self, value: bool) -> Self {
             self.f_2yearpolicy = ::core::option::Option::Some(
                 ::core::option::Option::Some(value),
@@ -701,6 +749,7 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `2yearpolicy` (sent as `null`).
+        #[inline]
         pub fn clear_f_2yearpolicy(mut self) -> Self {
             self.f_2yearpolicy = ::core::option::Option::Some(
                 ::core::option::Option::None,
@@ -708,6 +757,7 @@ Free text, may span lines.*/
             self
         }
         ///Sets Type (`type`): text.
+        #[inline]
         pub fn type_(
             mut self,
             value: impl ::core::convert::Into<::std::string::String>,
@@ -718,6 +768,7 @@ Free text, may span lines.*/
             self
         }
         ///Empties field `type` (sent as `null`).
+        #[inline]
         pub fn clear_type(mut self) -> Self {
             self.type_ = ::core::option::Option::Some(::core::option::Option::None);
             self
@@ -774,104 +825,84 @@ Free text, may span lines.*/
     pub mod fields {
         use super::*;
         ///ID (`id`): the record's id; read-only.
-        pub const ID: ::crm_runtime::__private::IdField<Thing, Thing> = <::crm_runtime::__private::IdField<
-            Thing,
-            Thing,
-        >>::new("id");
+        pub const ID: ::crm_runtime::__private::IdField<Thing, Thing> = ::crm_runtime::__private::IdField::new(
+            "id",
+        );
         ///Name (`name`): text; at most 255 characters.
-        pub const NAME: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("name");
+        pub const NAME: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "name",
+        );
         /**Notes (`notes`): long text.
 
 Free text, may span lines.*/
-        pub const NOTES: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("notes");
+        pub const NOTES: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "notes",
+        );
         ///E-mail (`email`): e-mail address.
-        pub const EMAIL: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("email");
+        pub const EMAIL: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "email",
+        );
         ///Phone (`phone`): phone number.
-        pub const PHONE: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("phone");
+        pub const PHONE: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "phone",
+        );
         ///Website (`website`): URL.
-        pub const WEBSITE: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("website");
+        pub const WEBSITE: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "website",
+        );
         ///Lead Score (`leadscore`): integer.
-        pub const LEADSCORE: ::crm_runtime::__private::RangeField<Thing, i64> = <::crm_runtime::__private::RangeField<
-            Thing,
-            i64,
-        >>::new("leadscore");
+        pub const LEADSCORE: ::crm_runtime::__private::RangeField<Thing, i64> = ::crm_runtime::__private::RangeField::new(
+            "leadscore",
+        );
         ///Ratio (`ratio`): decimal.
         pub const RATIO: ::crm_runtime::__private::RangeField<
             Thing,
             ::crm_runtime::__private::Decimal,
-        > = <::crm_runtime::__private::RangeField<
-            Thing,
-            ::crm_runtime::__private::Decimal,
-        >>::new("ratio");
+        > = ::crm_runtime::__private::RangeField::new("ratio");
         ///Value (`value`): currency amount (exact decimal).
         pub const VALUE: ::crm_runtime::__private::RangeField<
             Thing,
             ::crm_runtime::__private::Decimal,
-        > = <::crm_runtime::__private::RangeField<
-            Thing,
-            ::crm_runtime::__private::Decimal,
-        >>::new("value");
+        > = ::crm_runtime::__private::RangeField::new("value");
         ///Probability (`probability`): percentage (exact decimal).
         pub const PROBABILITY: ::crm_runtime::__private::RangeField<
             Thing,
             ::crm_runtime::__private::Decimal,
-        > = <::crm_runtime::__private::RangeField<
-            Thing,
-            ::crm_runtime::__private::Decimal,
-        >>::new("probability");
+        > = ::crm_runtime::__private::RangeField::new("probability");
         ///Active (`active`): boolean.
-        pub const ACTIVE: ::crm_runtime::__private::BoolField<Thing> = <::crm_runtime::__private::BoolField<
-            Thing,
-        >>::new("active");
+        pub const ACTIVE: ::crm_runtime::__private::BoolField<Thing> = ::crm_runtime::__private::BoolField::new(
+            "active",
+        );
         ///Close Date (`closedate`): date.
         pub const CLOSEDATE: ::crm_runtime::__private::RangeField<
             Thing,
             ::crm_runtime::__private::Date,
-        > = <::crm_runtime::__private::RangeField<
-            Thing,
-            ::crm_runtime::__private::Date,
-        >>::new("closedate");
+        > = ::crm_runtime::__private::RangeField::new("closedate");
         ///Modified (`modifieddate`): date and time; read-only.
         pub const MODIFIEDDATE: ::crm_runtime::__private::RangeField<
             Thing,
             ::crm_runtime::__private::DateTime,
-        > = <::crm_runtime::__private::RangeField<
-            Thing,
-            ::crm_runtime::__private::DateTime,
-        >>::new("modifieddate");
+        > = ::crm_runtime::__private::RangeField::new("modifieddate");
         ///Owner (`ownerid`): user.
         pub const OWNERID: ::crm_runtime::__private::IdField<
             Thing,
             ::crm_runtime::__private::User,
-        > = <::crm_runtime::__private::IdField<
-            Thing,
-            ::crm_runtime::__private::User,
-        >>::new("ownerid");
+        > = ::crm_runtime::__private::IdField::new("ownerid");
         ///Location (`geo`): `geopoint` (a type this version does not know; kept as JSON); custom field.
-        pub const GEO: ::crm_runtime::__private::AnyField<Thing> = <::crm_runtime::__private::AnyField<
-            Thing,
-        >>::new("geo");
+        pub const GEO: ::crm_runtime::__private::AnyField<Thing> = ::crm_runtime::__private::AnyField::new(
+            "geo",
+        );
         ///County/State (`addresscounty/state`): text.
-        pub const ADDRESSCOUNTY_STATE: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("addresscounty/state");
+        pub const ADDRESSCOUNTY_STATE: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "addresscounty/state",
+        );
         ///2 Year Policy (`2yearpolicy`): boolean; custom field.
-        pub const F_2YEARPOLICY: ::crm_runtime::__private::BoolField<Thing> = <::crm_runtime::__private::BoolField<
-            Thing,
-        >>::new("2yearpolicy");
+        pub const F_2YEARPOLICY: ::crm_runtime::__private::BoolField<Thing> = ::crm_runtime::__private::BoolField::new(
+            "2yearpolicy",
+        );
         ///Type (`type`): text.
-        pub const TYPE_: ::crm_runtime::__private::TextField<Thing> = <::crm_runtime::__private::TextField<
-            Thing,
-        >>::new("type");
+        pub const TYPE_: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
+            "type",
+        );
     }
 }

@@ -1,0 +1,354 @@
+//! `cargo xtask bench-compile`: what `schema!` costs at compile time, against the same structs
+//! written by hand as plain serde derives, measured in one run.
+//!
+//! For each size (11 objects x F fields) it writes a synthetic snapshot and a scratch workspace
+//! with two crates: `gen` (`crm_runtime::schema!` over the snapshot, plus one function per object
+//! that decodes, encodes, builds, patches and filters, so generic code is instantiated) and
+//! `plain` (hand-written `#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]` structs
+//! with the same fields and renames, decoded and encoded the same way). Dependencies are built
+//! once; each round then rebuilds only the two crates, from scratch (`CARGO_INCREMENTAL=0`),
+//! alternating between them so machine noise falls on both alike.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crm_schema::{FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance, Source};
+
+/// Options of one run.
+pub(crate) struct Options {
+    /// Fields per object, one measurement each.
+    pub(crate) sizes: Vec<usize>,
+    /// Alternating rounds per size and mode.
+    pub(crate) rounds: usize,
+    /// Write the table into BENCHMARKS.md.
+    pub(crate) write: bool,
+}
+
+const OBJECTS: usize = 11;
+const MODES: [&str; 2] = ["check", "build"];
+
+fn field(name: String, label: String, ty: FieldType) -> FieldDef {
+    FieldDef {
+        api_name: name,
+        label,
+        ty,
+        required: false,
+        read_only: false,
+        max_length: None,
+        custom: false,
+        description: None,
+        rename: None,
+        lookup: None,
+    }
+}
+
+/// API names as odd as real ones: slashes, spaces, dashes, leading digits, keywords.
+fn api_name(o: usize, i: usize) -> String {
+    match i % 9 {
+        0 => format!("addr{i}/state"),
+        1 => format!("Field {i} Name"),
+        2 => format!("cf-{i}"),
+        3 => format!("{i}yearpolicy"),
+        _ => format!("o{o}field{i}"),
+    }
+}
+
+/// One synthetic object: id, three mandatory fields, two lookups, a date, a date-time, a
+/// reference, and the rest text : integer : decimal : boolean at 3 : 1 : 1 : 1.
+fn object(o: usize, fields: usize) -> ObjectDef {
+    let mut out = vec![FieldDef {
+        read_only: true,
+        ..field("id".into(), "ID".into(), FieldType::Id)
+    }];
+    for (i, ty) in [FieldType::Text, FieldType::Integer, FieldType::Text]
+        .into_iter()
+        .enumerate()
+    {
+        out.push(FieldDef {
+            required: true,
+            ..field(format!("req{i}"), format!("Required {i}"), ty)
+        });
+    }
+    for l in 0..2 {
+        let values = (0..6)
+            .map(|v| LookupValue {
+                value: format!("Value {v}-{l}"),
+                label: None,
+                active: v != 5,
+                rename: None,
+            })
+            .collect();
+        out.push(FieldDef {
+            lookup: Some(LookupList {
+                list_name: format!("list_{o}_{l}"),
+                restricted: false,
+                values,
+            }),
+            ..field(
+                format!("choice{l}"),
+                format!("Choice {l}"),
+                FieldType::Lookup,
+            )
+        });
+    }
+    out.push(field("when".into(), "When".into(), FieldType::Date));
+    out.push(field(
+        "modified".into(),
+        "Modified".into(),
+        FieldType::DateTime,
+    ));
+    out.push(field(
+        "parentid".into(),
+        "Parent".into(),
+        FieldType::Reference {
+            target: format!("objs{o}"),
+            external: false,
+        },
+    ));
+    let mut i = 0;
+    while out.len() < fields {
+        let ty = match i % 6 {
+            0..=2 => FieldType::Text,
+            3 => FieldType::Integer,
+            4 => FieldType::Decimal,
+            _ => FieldType::Boolean,
+        };
+        out.push(field(api_name(o, i), format!("Label {i}"), ty));
+        i += 1;
+    }
+    let mut object = ObjectDef {
+        api_name: format!("objs{o}"),
+        type_name: format!("Obj{o}"),
+        record_type: None,
+        provenance: Provenance {
+            source: Source::Catalogue,
+            fetched_at: None,
+            api_version: "4.0".into(),
+            content_hash: String::new(),
+        },
+        fields: out,
+    };
+    object.provenance.content_hash = crm_schema::canonical::content_hash(&object);
+    object
+}
+
+/// The hand-written equivalent: plain serde structs with the same wire names.
+fn plain_crate(objects: &[ObjectDef]) -> String {
+    let mut src = String::from("#![allow(dead_code)]\nuse serde::{Deserialize, Serialize};\n");
+    for o in objects {
+        let t = &o.type_name;
+        let _ = writeln!(
+            src,
+            "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\npub struct {t} {{"
+        );
+        for f in &o.fields {
+            let ty = match &f.ty {
+                FieldType::Id => "u64",
+                FieldType::Integer => "i64",
+                FieldType::Decimal => "f64",
+                FieldType::Boolean => "bool",
+                FieldType::Reference { .. } => "u64",
+                _ => "String",
+            };
+            let ident = f.ident();
+            if f.ty == FieldType::Id {
+                let _ = writeln!(src, "    pub id: u64,");
+            } else {
+                let _ = writeln!(
+                    src,
+                    "    #[serde(rename = {:?}, default, skip_serializing_if = \"Option::is_none\")]\n    pub {ident}: Option<{ty}>,",
+                    f.api_name
+                );
+            }
+        }
+        let _ = writeln!(src, "}}");
+        let _ = writeln!(
+            src,
+            "pub fn use_{t}(bytes: &[u8]) -> Vec<u8> {{ let r: {t} = serde_json::from_slice(bytes).unwrap(); serde_json::to_vec(&r).unwrap() }}"
+        );
+    }
+    src
+}
+
+/// The generated side, used the way an application would.
+fn gen_crate(objects: &[ObjectDef]) -> String {
+    let mut src = String::from("#![allow(dead_code)]\ncrm_runtime::schema!(\"dict\");\n");
+    for o in objects {
+        let (t, m) = (&o.type_name, o.module_name());
+        let _ = writeln!(
+            src,
+            "pub fn use_{t}(bytes: &[u8]) -> (Vec<u8>, String) {{
+    let r: {m}::{t} = serde_json::from_slice(bytes).unwrap();
+    let new = {m}::{t}::builder().req0(\"a\").req1(1).req2(\"b\").addr0_state(\"c\").parentid(r.id).build();
+    let patch = {m}::{t}::patch().req0(\"x\").clear_when();
+    let q = ({m}::fields::REQ1.gte(1) & {m}::fields::REQ0.starts_with(\"a\")).to_q();
+    let mut out = serde_json::to_vec(&r).unwrap();
+    out.extend(serde_json::to_vec(&new).unwrap());
+    out.extend(serde_json::to_vec(&patch).unwrap());
+    (out, q)
+}}"
+        );
+    }
+    src
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the scratch workspace for `fields` and returns its directory.
+fn scaffold(root: &Path, base: &Path, fields: usize) -> Result<PathBuf, String> {
+    let ws = base.join(format!("ws-{fields}"));
+    let objects: Vec<ObjectDef> = (0..OBJECTS).map(|o| object(o, fields)).collect();
+    for o in &objects {
+        write(
+            &ws.join("gen/dict").join(format!("{}.json", o.api_name)),
+            &crm_schema::canonical::to_canonical_string(o),
+        )?;
+    }
+    let runtime = root.join("crm-runtime");
+    write(
+        &ws.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"gen\", \"plain\"]\n\n[profile.dev.package.\"*\"]\nopt-level = 1\n",
+    )?;
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    write(&ws.join("Cargo.lock"), &lock)?;
+    write(
+        &ws.join("gen/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"gen\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\ncrm-runtime = {{ path = {:?} }}\nserde_json = \"1\"\n",
+            runtime.display().to_string()
+        ),
+    )?;
+    write(
+        &ws.join("plain/Cargo.toml"),
+        "[package]\nname = \"plain\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n",
+    )?;
+    write(&ws.join("gen/src/lib.rs"), &gen_crate(&objects))?;
+    write(&ws.join("plain/src/lib.rs"), &plain_crate(&objects))?;
+    Ok(ws)
+}
+
+fn cargo(ws: &Path, target: &Path, mode: &str, package: &str) -> Result<Duration, String> {
+    let start = Instant::now();
+    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args([mode, "--quiet", "--offline", "-p", package])
+        .current_dir(ws)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let took = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "`cargo {mode} -p {package}` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(took)
+}
+
+/// Marks a crate's source as changed so that cargo rebuilds it (and only it).
+fn touch(path: &Path) -> Result<(), String> {
+    let file = std::fs::File::options()
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.set_modified(std::time::SystemTime::now())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Runs the benchmark and returns the Markdown table.
+pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<String, String> {
+    let base = target_base.join("bench-compile");
+    let target = base.join("target");
+    let mut table = String::from(
+        "| objects x fields | mode | plain serde (median s) | `schema!` (median s) | ratio (median of paired) | goal |\n|---|---|---|---|---|---|\n",
+    );
+    for &fields in &opts.sizes {
+        let ws = scaffold(root, &base, fields)?;
+        eprintln!("11 x {fields}: building dependencies once");
+        for mode in MODES {
+            cargo(&ws, &target, mode, "gen")?;
+            cargo(&ws, &target, mode, "plain")?;
+        }
+        for mode in MODES {
+            let (mut plain, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..opts.rounds {
+                touch(&ws.join("plain/src/lib.rs"))?;
+                let p = cargo(&ws, &target, mode, "plain")?.as_secs_f64();
+                touch(&ws.join("gen/src/lib.rs"))?;
+                let g = cargo(&ws, &target, mode, "gen")?.as_secs_f64();
+                eprintln!(
+                    "11 x {fields} {mode} round {}: plain {p:.2}s, schema! {g:.2}s",
+                    round + 1
+                );
+                plain.push(p);
+                generated.push(g);
+                ratios.push(g / p);
+            }
+            let goal = if fields <= 40 { "<= 1.2x" } else { "<= 1.3x" };
+            let _ = writeln!(
+                table,
+                "| 11 x {fields} | `cargo {mode}` | {:.2} | {:.2} | {:.2}x | {goal} |",
+                median(plain),
+                median(generated),
+                median(ratios)
+            );
+        }
+    }
+    if opts.write {
+        update_benchmarks(root, &table, opts)?;
+    }
+    Ok(table)
+}
+
+const HEADING: &str = "## crm-codegen: compile time of `schema!`";
+
+/// Replaces (or appends) this crate's section of BENCHMARKS.md.
+fn update_benchmarks(root: &Path, table: &str, opts: &Options) -> Result<(), String> {
+    let path = root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let sizes: Vec<String> = opts.sizes.iter().map(ToString::to_string).collect();
+    let section = format!(
+        "{HEADING}\n\nReproduce: `cargo xtask bench-compile --fields {} --rounds {}` (writes this section).\n\n\
+         Each round rebuilds, from scratch (`CARGO_INCREMENTAL=0`, dependencies prebuilt), a crate of 11 objects expanded by \
+         `schema!` and used (decode, encode, build, patch, filter), and the same records written by hand as plain \
+         `#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]` structs used the same way (decode, encode). The two \
+         alternate within a round; the ratio is the median of the per-round ratios. {} rounds on the shared 2-core machine, \
+         so read the ratios, not the last digit.\n\n{table}",
+        sizes.join(","),
+        opts.rounds,
+        opts.rounds
+    );
+    let new = match old.find(HEADING) {
+        Some(start) => {
+            let rest = &old[start + HEADING.len()..];
+            let end = rest
+                .find("\n## ")
+                .map_or(old.len(), |i| start + HEADING.len() + i + 1);
+            format!("{}{section}{}", &old[..start], &old[end..])
+        }
+        None => format!(
+            "{}\n{section}",
+            old.trim_end_matches('\n').to_owned() + "\n"
+        ),
+    };
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))
+}
