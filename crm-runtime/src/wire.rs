@@ -7,6 +7,7 @@
 //! The record decoder is hand-written rather than derived because serde's derive can do neither
 //! (its `flatten` capture is also markedly slower).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -235,19 +236,68 @@ impl<T: LookupEnum + serde::Serialize> Wire for T {
     }
 }
 
-/// Decodes one field value: `Ok(Ok(value))`, or `Ok(Err(raw))` when it is not of type `T`.
-pub(crate) struct Seed<T>(PhantomData<fn() -> T>);
+/// One JSON value as it arrives, before it is read as a field type. Every field goes through
+/// this one visitor, so the deserializer's (large) generic code is instantiated once per crate
+/// rather than once per field type: that keeps generated code cheap to compile.
+enum Scalar<'de> {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(Cow<'de, str>),
+    Json(Value),
+}
 
-impl<T> Seed<T> {
-    /// A seed for `T`.
-    pub(crate) fn new() -> Self {
-        Seed(PhantomData)
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-impl<T> Default for Seed<T> {
-    fn default() -> Self {
-        Seed::new()
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).map_or(Scalar::I64(v), Scalar::U64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Scalar::U64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::F64(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Scalar::Json)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Scalar::Json)
     }
 }
 
@@ -261,61 +311,27 @@ fn outcome<T>(d: Decoded<T>, raw: impl FnOnce() -> Value) -> Outcome<T> {
     }
 }
 
-impl<'de, T: Wire> DeserializeSeed<'de> for Seed<T> {
-    type Value = Outcome<T>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+/// Reads a scalar as `T`: `Ok(value)`, or `Err(raw)` when it is not a `T`.
+fn convert<T: Wire>(s: Scalar<'_>) -> Outcome<T> {
+    match s {
+        Scalar::Null => Ok(None),
+        Scalar::Bool(v) => outcome(T::from_bool(v), || Value::Bool(v)),
+        Scalar::I64(v) => outcome(T::from_i64(v), || v.into()),
+        Scalar::U64(v) => outcome(T::from_u64(v), || v.into()),
+        Scalar::F64(v) => outcome(T::from_f64(v), || v.into()),
+        Scalar::Str(Cow::Borrowed(v)) => outcome(T::from_str(v), || v.into()),
+        Scalar::Str(Cow::Owned(v)) => T::from_string(v).map_err(Value::String),
+        Scalar::Json(v) => T::from_json(v),
     }
 }
 
-impl<'de, T: Wire> Visitor<'de> for Seed<T> {
-    type Value = Outcome<T>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(T::EXPECTING)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(outcome(T::from_bool(v), || Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        if let Ok(u) = u64::try_from(v) {
-            return self.visit_u64(u);
-        }
-        Ok(outcome(T::from_i64(v), || v.into()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(outcome(T::from_u64(v), || v.into()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(outcome(T::from_f64(v), || v.into()))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(outcome(T::from_str(v), || v.into()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(T::from_string(v).map_err(Value::String))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Ok(None))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Ok(None))
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(T::from_json(v))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(T::from_json(v))
-    }
+fn next_value<'de, T: Wire, A: MapAccess<'de>>(map: &mut A) -> Result<Outcome<T>, A::Error> {
+    map.next_value_seed(ScalarSeed).map(convert::<T>)
 }
 
 /// Decodes a value that must be present (the standalone `Deserialize` of value types).
 pub fn decode_required<'de, T: Wire, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    match Seed::<T>::new().deserialize(d)? {
+    match convert::<T>(ScalarSeed.deserialize(d)?) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(de::Error::custom(format_args!(
             "expected {}, found no value",
@@ -371,7 +387,7 @@ pub fn field<'de, T: Wire, A: MapAccess<'de>>(
     map: &mut A,
     cx: &mut Cx,
 ) -> Result<(), A::Error> {
-    match map.next_value_seed(Seed::<T>::new())? {
+    match next_value::<T, A>(map)? {
         Ok(v) => *slot = v,
         Err(raw) => cx.bad.push((api_name, T::EXPECTING, raw)),
     }
@@ -384,7 +400,7 @@ pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(
     map: &mut A,
     cx: &mut Cx,
 ) -> Result<(), A::Error> {
-    match map.next_value_seed(Seed::<Id<O>>::new())? {
+    match next_value::<Id<O>, A>(map)? {
         Ok(Some(id)) => {
             *slot = id;
             cx.id_seen = true;

@@ -1,0 +1,4 @@
+// `schema!` takes the directory, then `objects = [..]` and `crate = path`.
+crm_runtime::schema!("dictionaries", object = ["accounts"]);
+
+fn main() {}
