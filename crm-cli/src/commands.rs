@@ -109,11 +109,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             prefetch,
         } => export(&client, &object, q, order, page_size, prefetch as usize).await,
         Command::Get { object, id } => {
-            let record = client
-                .object(object)
-                .get(id)
-                .await
-                .map_err(explain)?;
+            let record = client.object(object).get(id).await.map_err(explain)?;
             let mut out = Out::new();
             finish(
                 out.line(&one_line(record.json()))
@@ -131,10 +127,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             finish(out.line(&n.to_string()).and_then(|()| out.flush()))
         }
         Command::Dictionary { object } => {
-            let body = client
-                .dictionary_raw(&object)
-                .await
-                .map_err(explain)?;
+            let body = client.dictionary_raw(&object).await.map_err(explain)?;
             let text = String::from_utf8_lossy(&body);
             let mut out = Out::new();
             finish(out.line(text.trim_end()).and_then(|()| out.flush()))
@@ -146,10 +139,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let mut out = Out::new();
             if json {
-                let body = client
-                    .lookup_raw(&object, &field)
-                    .await
-                    .map_err(explain)?;
+                let body = client.lookup_raw(&object, &field).await.map_err(explain)?;
                 let text = String::from_utf8_lossy(&body);
                 return finish(out.line(text.trim_end()).and_then(|()| out.flush()));
             }

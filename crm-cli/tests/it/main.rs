@@ -187,13 +187,20 @@ async fn errors_are_one_clear_line_and_a_failing_exit() {
         }
     }
     // Nothing listening: the cause is on the same line.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let o = sb.crm(&["--base-url", &url, "count", "accounts"]).await;
     assert!(!o.status.success());
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("crm: GET /accounts: could not connect: "), "{err}");
+    assert!(
+        err.starts_with("crm: GET /accounts: could not connect: "),
+        "{err}"
+    );
     let o = sb.crm(&["export", "accounts", "--page-size", "101"]).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(
