@@ -20,9 +20,10 @@
 //! The documented syntax has no `$and`: conditions on different fields share one JSON object,
 //! several operators on one field share its operator object (`{"value":{"$gte":1,"$lt":9}}`),
 //! and `$or` takes a list of such objects. A condition that cannot join the object it is ANDed
-//! with (the same field compared for equality twice, the same operator twice, a second `$or`) is
-//! nested in a one-element `$or`, which means the same as AND:
-//! `{"name":"a","$or":[{"name":{"$sw":"b"}}]}`. Nothing is ever dropped or overwritten.
+//! with (the same field compared for equality twice, the same operator twice) goes into a
+//! one-element `$or`, which means the same as AND: `{"name":"a","$or":[{"name":{"$sw":"b"}}]}`;
+//! if the object already has an `$or`, the condition is ANDed into each of its alternatives
+//! (`(a | b) & c` is `(a & c) | (b & c)`). Nothing is ever dropped or overwritten.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -214,25 +215,19 @@ fn and_into(map: &mut Map<String, Value>, node: &Node) {
     }
 }
 
-/// ANDs `node` into `map` through a one-element `$or`.
+/// ANDs `node` into `map` through its `$or`: a new one-element `$or` if there is none, else
+/// into every alternative of the existing one, since `(a | b) & n` is `(a & n) | (b & n)`.
 fn nest(map: &mut Map<String, Value>, node: &Node) {
     match map.get_mut("$or") {
-        None => {
-            let mut inner = Map::new();
-            and_into(&mut inner, node);
-            map.insert("$or".to_owned(), Value::Array(vec![Value::Object(inner)]));
-        }
-        Some(Value::Array(alts)) if alts.len() == 1 && alts[0].is_object() => {
-            if let Some(inner) = alts[0].as_object_mut() {
-                and_into(inner, node);
+        Some(Value::Array(alternatives)) => {
+            for alternative in alternatives.iter_mut() {
+                if let Value::Object(inner) = alternative {
+                    and_into(inner, node);
+                }
             }
         }
-        Some(_) => {
-            // A real `$or` is taken: move it one level down, next to the new condition.
+        _ => {
             let mut inner = Map::new();
-            if let Some(existing) = map.remove("$or") {
-                inner.insert("$or".to_owned(), existing);
-            }
             and_into(&mut inner, node);
             map.insert("$or".to_owned(), Value::Array(vec![Value::Object(inner)]));
         }
@@ -494,6 +489,45 @@ impl<O: Object + ?Sized> BoolField<O> {
         self.cond(Op::Not, value.to_json())
     }
 }
+
+/// Marks, by its absence, the filter operators a field's kind does not have: the methods exist
+/// (hidden) only so that calling one gives this sentence instead of an unrelated suggestion.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no such operator: `$gt`, `$gte`, `$lt`, `$lte` and `$bt` compare numbers and dates, and `$sw`, `$ew` and `$con` match text",
+    label = "not an operator of this field's kind",
+    note = "the operators of each kind are listed in the docs of `crm_runtime::filter`"
+)]
+pub trait UnsupportedOperator {}
+
+/// Marks, by its absence, fields the CRM sets itself: their setters exist (hidden) only to turn
+/// an attempt to set one into this sentence.
+#[diagnostic::on_unimplemented(
+    message = "this field is read-only: the CRM sets it itself, so a request cannot",
+    label = "read-only in the dictionary snapshot"
+)]
+pub trait ReadOnlyField {}
+
+macro_rules! unsupported {
+    ($name:ident < $($p:ident),* > : $($method:ident),*) => {
+        impl<O: Object + ?Sized, $($p: ?Sized),*> $name<O, $($p),*> {
+            $(
+                #[doc(hidden)]
+                pub fn $method<V>(self, _value: V) -> Filter<O>
+                where
+                    Self: UnsupportedOperator,
+                {
+                    Filter::all()
+                }
+            )*
+        }
+    };
+}
+
+unsupported!(TextField<>: gt, gte, lt, lte);
+unsupported!(RangeField<T>: starts_with, ends_with, contains);
+unsupported!(BoolField<>: gt, gte, lt, lte, starts_with, ends_with, contains);
+unsupported!(ChoiceField<E>: gt, gte, lt, lte, starts_with, ends_with, contains);
+unsupported!(IdField<T>: gt, gte, lt, lte, starts_with, ends_with, contains);
 
 fn lookup_json<E: LookupEnum>(value: &E) -> Value {
     Value::String(value.as_str().to_owned())

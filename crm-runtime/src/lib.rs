@@ -27,6 +27,7 @@
 //!   (attempt, status, latency_ms). Query strings, bodies and the token are never recorded.
 
 pub mod filter;
+pub mod kind;
 pub mod order;
 mod projection;
 pub mod record;
@@ -44,6 +45,7 @@ mod limit;
 mod lookups;
 mod ops;
 pub mod paginate;
+mod passthrough;
 mod query;
 mod raw;
 mod retry;

@@ -4,33 +4,10 @@
 
 use serde_json::Value;
 
+use crate::kind;
 use crate::record::{Id, LookupEnum};
 use crate::types::{Date, DateTime, Decimal};
 use crate::wire::{Cx, Wire, field};
-
-/// Field kinds of the dictionary, as types.
-pub mod kind {
-    /// Text, long text, e-mail, phone, URL.
-    pub enum Text {}
-    /// A whole number.
-    pub enum Integer {}
-    /// A decimal, currency or percent.
-    pub enum Decimal {}
-    /// A boolean.
-    pub enum Boolean {}
-    /// A date.
-    pub enum Date {}
-    /// A date and time.
-    pub enum DateTime {}
-    /// A dropdown value.
-    pub enum Lookup {}
-    /// A reference to another record.
-    pub enum Reference {}
-    /// A user.
-    pub enum User {}
-    /// A type the snapshot does not know.
-    pub enum Unknown {}
-}
 
 /// A projection field type that can hold a dictionary field of kind `K`.
 #[diagnostic::on_unimplemented(

@@ -1,6 +1,7 @@
 //! Start-up configuration of a sandbox: where the dictionaries and the database are, the token,
 //! the seeded data set, and which response variants and faults to serve.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,8 @@ pub struct Config {
     pub seed: u64,
     /// Records generated per object on a fresh database.
     pub records: u32,
+    /// Per-object overrides of `records` (`accounts` -> 100000 for a benchmark).
+    pub object_records: BTreeMap<String, u32>,
     /// How authentication failures are answered.
     pub auth_mode: AuthMode,
     /// Shape of `GET /datadictionary/{object}` responses.
@@ -113,6 +116,7 @@ impl Config {
             token: token.into(),
             seed: 1,
             records: 25,
+            object_records: BTreeMap::new(),
             auth_mode: AuthMode::default(),
             dictionary_shape: DictionaryShape::default(),
             lookup_shape: LookupShape::default(),
@@ -144,6 +148,12 @@ impl Config {
     /// Records generated per object on a fresh database.
     pub fn with_records(mut self, records: u32) -> Config {
         self.records = records;
+        self
+    }
+
+    /// Records generated for one object, overriding [`Config::with_records`] for it.
+    pub fn with_object_records(mut self, object: impl Into<String>, records: u32) -> Config {
+        self.object_records.insert(object.into(), records);
         self
     }
 

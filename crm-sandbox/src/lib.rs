@@ -46,7 +46,8 @@
 //! No public example exists, so this is our documented choice:
 //!
 //! ```json
-//! {"metadata": {"url": "/datadictionary/accounts", "object_type": "datadictionary"},
+//! {"metadata": {"url": "/datadictionary/accounts", "object_type": "datadictionary",
+//!               "record_type": "account"},     // when the snapshot has one
 //!  "object": "accounts",
 //!  "fields": [
 //!    {"name": "id", "label": "ID", "type": "id", "required": false, "readonly": true,
@@ -58,12 +59,14 @@
 //! ```
 //!
 //! Type names ([`shapes::wire_type`]): `id`, `varchar`, `text` (long text), `email`, `phone`,
-//! `url`, `int`, `decimal`, `currency`, `percent`, `tinyint` (boolean), `date`, `datetime`,
+//! `url`, `int`, `decimal`, `currency`, `percent`, `tinyint(1)` (boolean), `date`, `datetime`,
 //! `dropdown` (lookup), `relation` (reference; target in `relates_to`), `user`, and an unknown
 //! type's own raw name. Alternative shapes are listed in [`DictionaryShape`].
 //!
 //! Lookup responses default to `{"metadata": {"url", "object_type": "lookup", "list_name"},
-//! "list": [{"value": "Client", "id": "Client"}]}`; alternatives in [`LookupShape`].
+//! "list": [{"value": "Client", "id": "Client", "active": true}]}`; inactive values (kept for
+//! old records, refused on writes) are listed with `"active": false`. Alternatives in
+//! [`LookupShape`].
 
 mod admin;
 mod api;

@@ -124,14 +124,32 @@ async fn run(args: Args) -> Result<(), crm_sandbox::Error> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
     let router = crm_sandbox::app(state);
+    // Registered before the address is printed, so a Ctrl-C sent right after start-up is
+    // never missed (`tokio::signal::ctrl_c` only registers when first polled).
+    let stop = interrupted()?;
     println!("listening on http://{addr}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            stop.await;
             tracing::info!("Ctrl-C received, stopping");
         })
         .await?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn interrupted() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    let mut sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        sig.recv().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn interrupted() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

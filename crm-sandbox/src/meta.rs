@@ -40,7 +40,7 @@ pub(crate) async fn lookup(
     })?;
     let name = list.list_name.clone();
     let n = name.clone();
-    let values = state.blocking(move |s| s.lookup_values(&n)).await?;
+    let values = state.blocking(move |s| s.lookup_entries(&n)).await?;
     Ok(Json(shapes::lookup_body(
         &o.api_name,
         &field,

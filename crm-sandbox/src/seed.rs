@@ -4,6 +4,8 @@
 //! well-known field names given realistic values, and with what real tenants contain: booleans
 //! as 0/1, `""` next to `null`, zero dates, `0` for "no campaign", non-ASCII text.
 
+use std::collections::BTreeMap;
+
 use crm_schema::{FieldDef, FieldType, ObjectDef};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -122,8 +124,28 @@ fn clip(s: String, max: Option<u32>) -> String {
     }
 }
 
+/// How many records each object gets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counts<'a> {
+    pub(crate) default: u32,
+    pub(crate) per_object: &'a BTreeMap<String, u32>,
+}
+
+impl Counts<'_> {
+    fn of(&self, object: &str) -> u32 {
+        self.per_object.get(object).copied().unwrap_or(self.default)
+    }
+}
+
 /// A value for one field of record number `n` (1-based).
-fn value(rng: &mut StdRng, object: &ObjectDef, f: &FieldDef, n: u32, records: u32) -> SqlValue {
+fn value(
+    rng: &mut StdRng,
+    object: &ObjectDef,
+    f: &FieldDef,
+    n: u32,
+    counts: Counts<'_>,
+) -> SqlValue {
+    let records = counts.default;
     let roll: f64 = rng.random();
     let name = f.api_name.as_str();
     let text = |s: String| SqlValue::Text(clip(s, f.max_length));
@@ -134,10 +156,10 @@ fn value(rng: &mut StdRng, object: &ObjectDef, f: &FieldDef, n: u32, records: u3
         FieldType::Reference { external: true, .. } => {
             SqlValue::Integer(rng.random_range(100_000..200_000))
         }
-        FieldType::Reference { .. } if roll < 0.1 => SqlValue::Integer(0),
-        FieldType::Reference { .. } if roll < 0.2 => SqlValue::Null,
-        FieldType::Reference { .. } => {
-            SqlValue::Integer(i64::from(rng.random_range(1..=records.max(1))))
+        FieldType::Reference { .. } if roll < 0.1 && !f.required => SqlValue::Integer(0),
+        FieldType::Reference { .. } if roll < 0.2 && !f.required => SqlValue::Null,
+        FieldType::Reference { target, .. } => {
+            SqlValue::Integer(i64::from(rng.random_range(1..=counts.of(target).max(1))))
         }
         FieldType::Integer if name == "parentid" => {
             SqlValue::Integer(i64::from(rng.random_range(1..=records.max(1))))
@@ -213,17 +235,18 @@ fn known_text(rng: &mut StdRng, object: &ObjectDef, f: &FieldDef, n: u32) -> Str
     }
 }
 
-/// Fills every object with `records` generated records, stores document contents, builds the
-/// indexes and records the seed, all in one transaction per object.
-pub(crate) fn seed(store: &Store, seed: u64, records: u32) -> Result<()> {
+/// Fills every object with its count of generated records, stores document contents, builds
+/// the indexes and records the seed, in one transaction per object.
+pub(crate) fn seed(store: &Store, seed: u64, counts: Counts<'_>) -> Result<()> {
     for object in store.dictionary().iter() {
+        let records = counts.of(&object.api_name);
         let mut rng = StdRng::seed_from_u64(object_seed(seed, &object.api_name));
         let mut conn = store.conn();
         let tx = conn.transaction()?;
         for n in 1..=records {
             let mut values: Vec<(String, SqlValue)> = Vec::with_capacity(object.fields.len());
             for f in object.fields.iter().filter(|f| f.ty != FieldType::Id) {
-                values.push((f.api_name.clone(), value(&mut rng, object, f, n, records)));
+                values.push((f.api_name.clone(), value(&mut rng, object, f, n, counts)));
             }
             // modifieddate never precedes createddate.
             let created = values
@@ -261,6 +284,6 @@ pub(crate) fn seed(store: &Store, seed: u64, records: u32) -> Result<()> {
     }
     store.create_indexes()?;
     store.set_meta("seed", &seed.to_string())?;
-    store.set_meta("records", &records.to_string())?;
+    store.set_meta("records", &counts.default.to_string())?;
     Ok(())
 }

@@ -27,7 +27,7 @@ pub enum DictionaryShape {
     Array,
     /// A bare object: field name -> spec without `name`.
     Map,
-    /// A bare object: field name -> type name.
+    /// A bare object: field name -> type name, with the length in it (`varchar(100)`).
     MapTypes,
     /// The default envelope, but every spec key spelled differently and flags as 0/1:
     /// `field`, `display_name`, `datatype`, `mandatory`, `read_only`, `length`, `is_custom`,
@@ -69,14 +69,14 @@ impl FromStr for DictionaryShape {
 /// Shape of lookup responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LookupShape {
-    /// `{"metadata": {...}, "list": [{"value": "Client", "id": "Client"}, ...]}`.
+    /// `{"metadata": {...}, "list": [{"value": "Client", "id": "Client", "active": true}, ...]}`.
     #[default]
     Default,
     /// A bare array of strings.
     Strings,
-    /// A bare array of `{"value", "id"}` objects.
+    /// A bare array of `{"value", "id", "active"}` objects.
     Objects,
-    /// `{"items": [{"value", "id"}, ...]}`, like the PATCH response.
+    /// `{"items": [{"value", "id", "active"}, ...]}`, like the PATCH response.
     Items,
 }
 
@@ -120,7 +120,7 @@ pub fn wire_type(ty: &FieldType) -> &str {
         FieldType::Decimal => "decimal",
         FieldType::Currency => "currency",
         FieldType::Percent => "percent",
-        FieldType::Boolean => "tinyint",
+        FieldType::Boolean => "tinyint(1)",
         FieldType::Date => "date",
         FieldType::DateTime => "datetime",
         FieldType::Lookup => "dropdown",
@@ -191,7 +191,14 @@ pub fn dictionary_body(object: &ObjectDef, shape: DictionaryShape) -> String {
     let specs =
         |f: fn(&FieldDef) -> Ordered| -> Vec<Ordered> { object.fields.iter().map(f).collect() };
     let envelope = |key: &str, fields: Vec<Ordered>| {
-        let meta = json!({"url": format!("/datadictionary/{}", object.api_name), "object_type": "datadictionary"});
+        let mut meta = json!({
+            "url": format!("/datadictionary/{}", object.api_name),
+            "object_type": "datadictionary",
+        });
+        // Only a record type the snapshot knows: a derived one would not survive a refresh.
+        if let (Some(rt), Some(m)) = (&object.record_type, meta.as_object_mut()) {
+            m.insert("record_type".into(), json!(rt));
+        }
         #[derive(serde::Serialize)]
         struct Env<'a> {
             metadata: Value,
@@ -233,7 +240,13 @@ pub fn dictionary_body(object: &ObjectDef, shape: DictionaryShape) -> String {
             let entries = object
                 .fields
                 .iter()
-                .map(|f| (f.api_name.clone(), json!(wire_type(&f.ty))))
+                .map(|f| {
+                    let ty = match f.max_length {
+                        Some(n) if f.ty.is_text() => format!("{}({n})", wire_type(&f.ty)),
+                        _ => wire_type(&f.ty).to_owned(),
+                    };
+                    (f.api_name.clone(), json!(ty))
+                })
                 .collect();
             to_value(&Ordered(entries))
         }
@@ -245,21 +258,30 @@ pub fn lookup_item(v: &str) -> Value {
     json!({"value": v, "id": v})
 }
 
-/// The body of `GET /lookup/{object}/{field}` in the given shape.
+/// The body of `GET /lookup/{object}/{field}` in the given shape. Object items carry
+/// `"active"`, so values kept only for old records stay visible as such; the bare-strings
+/// shape can say nothing about them and lists the active values only.
 pub fn lookup_body(
     object: &str,
     field: &str,
     list_name: &str,
-    values: &[String],
+    values: &[(String, bool)],
     shape: LookupShape,
 ) -> Value {
-    let items: Vec<Value> = values.iter().map(|v| lookup_item(v)).collect();
+    let items: Vec<Value> = values
+        .iter()
+        .map(|(v, active)| json!({"value": v, "id": v, "active": active}))
+        .collect();
     match shape {
         LookupShape::Default => json!({
             "metadata": {"url": format!("/lookup/{object}/{field}"), "object_type": "lookup", "list_name": list_name},
             "list": items,
         }),
-        LookupShape::Strings => json!(values),
+        LookupShape::Strings => values
+            .iter()
+            .filter(|(_, a)| *a)
+            .map(|(v, _)| json!(v))
+            .collect(),
         LookupShape::Objects => Value::Array(items),
         LookupShape::Items => json!({"items": items}),
     }

@@ -48,7 +48,11 @@ impl State {
         let dict = Arc::new(crm_schema::load(&config.dictionaries)?);
         let store = Arc::new(Store::open(config.db.as_deref(), dict.clone())?);
         if store.meta("seed")?.is_none() {
-            crate::seed::seed(&store, config.seed, config.records)?;
+            let counts = crate::seed::Counts {
+                default: config.records,
+                per_object: &config.object_records,
+            };
+            crate::seed::seed(&store, config.seed, counts)?;
         } else {
             store.create_indexes()?;
         }
@@ -117,9 +121,17 @@ impl State {
 
     /// Deletes all data and seeds it again with `seed` and `records`; resets call counters.
     pub async fn reseed(&self, seed: u64, records: u32) -> Result<()> {
+        let per_object = self.0.config.object_records.clone();
         self.blocking(move |store| {
             store.clear()?;
-            crate::seed::seed(store, seed, records)
+            crate::seed::seed(
+                store,
+                seed,
+                crate::seed::Counts {
+                    default: records,
+                    per_object: &per_object,
+                },
+            )
         })
         .await?;
         self.reset_calls();

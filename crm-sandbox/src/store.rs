@@ -108,7 +108,7 @@ impl Store {
             "CREATE TABLE IF NOT EXISTS __sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS __sandbox_lookup (
                  list_name TEXT NOT NULL, position INTEGER NOT NULL, value TEXT NOT NULL,
-                 PRIMARY KEY (list_name, value));
+                 active INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (list_name, value));
              CREATE TABLE IF NOT EXISTS __sandbox_document (
                  id INTEGER PRIMARY KEY, filename TEXT NOT NULL, mime TEXT NOT NULL, bytes BLOB NOT NULL);",
         )?;
@@ -145,10 +145,10 @@ impl Store {
             }
             for f in &object.fields {
                 if let Some(list) = &f.lookup {
-                    for (i, v) in list.values.iter().filter(|v| v.active).enumerate() {
+                    for (i, v) in list.values.iter().enumerate() {
                         tx.execute(
-                            "INSERT OR IGNORE INTO __sandbox_lookup (list_name, position, value) VALUES (?1, ?2, ?3)",
-                            params![list.list_name, i as i64, v.value],
+                            "INSERT OR IGNORE INTO __sandbox_lookup (list_name, position, value, active) VALUES (?1, ?2, ?3, ?4)",
+                            params![list.list_name, i as i64, v.value, v.active],
                         )?;
                     }
                 }
@@ -376,19 +376,30 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The current values of a lookup list, in order.
-    pub(crate) fn lookup_values(&self, list_name: &str) -> Result<Vec<String>> {
+    /// The values of a lookup list in order, each with whether it is still active.
+    pub(crate) fn lookup_entries(&self, list_name: &str) -> Result<Vec<(String, bool)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT value FROM __sandbox_lookup WHERE list_name = ?1 ORDER BY position, rowid",
+            "SELECT value, active FROM __sandbox_lookup WHERE list_name = ?1 ORDER BY position, rowid",
         )?;
         let rows = stmt
-            .query_map([list_name], |r| r.get(0))?
+            .query_map([list_name], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
-    /// Appends values to a lookup list, skipping those already present.
+    /// The active values of a lookup list, in order: what a restricted field accepts.
+    pub(crate) fn lookup_values(&self, list_name: &str) -> Result<Vec<String>> {
+        Ok(self
+            .lookup_entries(list_name)?
+            .into_iter()
+            .filter(|(_, active)| *active)
+            .map(|(v, _)| v)
+            .collect())
+    }
+
+    /// Appends values to a lookup list; values already present keep their place and become
+    /// active again.
     pub(crate) fn append_lookup(&self, list_name: &str, items: &[String]) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -399,7 +410,8 @@ impl Store {
         )?;
         for (i, item) in items.iter().enumerate() {
             tx.execute(
-                "INSERT OR IGNORE INTO __sandbox_lookup (list_name, position, value) VALUES (?1, ?2, ?3)",
+                "INSERT INTO __sandbox_lookup (list_name, position, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (list_name, value) DO UPDATE SET active = 1",
                 params![list_name, next + i as i64, item],
             )?;
         }

@@ -144,8 +144,8 @@
 //!
 //! The refresh command converts the dictionary, fills each dropdown with
 //! [`raw::merge_lookup_values`], carries what the old snapshot records with
-//! [`raw::carry_overrides`] (type name, field renames, list names and `restricted`, value
-//! renames; it lists renames that lost their field or value), and reports [`diff::diff`] between
+//! [`raw::carry_overrides`] (type name, field renames, list names unless the response stated
+//! one, `restricted`, value renames; it lists renames that lost their field or value), and reports [`diff::diff`] between
 //! the two: objects and fields added or removed, type changes, newly mandatory or read-only
 //! fields (breaking), dropdown values added or removed (not breaking).
 

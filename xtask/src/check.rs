@@ -17,23 +17,35 @@ pub(crate) fn run(dir: &Path, fix: bool) -> Result<String, String> {
     for object in dict.iter() {
         let path = dir.join(crm_schema::canonical::file_name(object));
         let want = crm_schema::canonical::to_canonical_string(object);
-        let have = std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let have =
+            std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         if have != want.as_bytes() {
             if fix {
-                std::fs::write(&path, &want).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+                std::fs::write(&path, &want)
+                    .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             }
             stale.push(path);
         }
     }
     let count = dict.objects.len();
     match (stale.is_empty(), fix) {
-        (true, _) => Ok(format!("{count} dictionaries in {} are valid and canonical", dir.display())),
-        (false, true) => Ok(format!("rewrote {} of {count} dictionaries in canonical form", stale.len())),
+        (true, _) => Ok(format!(
+            "{count} dictionaries in {} are valid and canonical",
+            dir.display()
+        )),
+        (false, true) => Ok(format!(
+            "rewrote {} of {count} dictionaries in canonical form",
+            stale.len()
+        )),
         (false, false) => Err(format!(
             "{} of {count} dictionaries are valid but not in canonical form (key order, spacing or a \
              stale content_hash):\n  {}\n\nRun `cargo xtask check --fix` to rewrite them.",
             stale.len(),
-            stale.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n  ")
+            stale
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
         )),
     }
 }

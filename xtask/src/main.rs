@@ -25,6 +25,9 @@ enum Command {
         #[arg(long, default_value_os_t = workspace_root().join("dictionaries"))]
         dir: PathBuf,
     },
+    /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
+    /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
+    RefreshSchema(crm_cli::refresh::command::RefreshArgs),
 }
 
 /// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
@@ -35,6 +38,20 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::RefreshSchema(args) => {
+            let runtime = tokio::runtime::Runtime::new();
+            let code = match runtime {
+                Ok(rt) => rt.block_on(crm_cli::refresh::command::run(
+                    args,
+                    &workspace_root().join("dictionaries"),
+                )),
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    crm_cli::refresh::command::EXIT_ERROR
+                }
+            };
+            ExitCode::from(code)
+        }
         Command::Check { fix, dir } => match check::run(&dir, fix) {
             Ok(report) => {
                 println!("{report}");

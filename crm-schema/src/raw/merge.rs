@@ -48,11 +48,12 @@ pub fn merge_lookup_values(list: &mut LookupList, fresh: Vec<LookupValue>) {
 
 /// Carries what a user records in a snapshot from `old` to `fresh`, a re-fetch of the same
 /// object: the object's `type_name` (and `record_type` when the fresh fetch has none), each
-/// field's `rename`, each dropdown's list name and `restricted` flag, and each value's
-/// `rename`. Returns one line per override that had nothing to attach to (its field or value is
+/// field's `rename`, each dropdown's `restricted` flag and its list name (unless the response
+/// stated one other than [`default_list_name`]), and each value's `rename`. Returns one line per override that had nothing to attach to (its field or value is
 /// gone), for the refresh command to show.
 pub fn carry_overrides(old: &ObjectDef, fresh: &mut ObjectDef) -> Vec<String> {
     let mut lost = Vec::new();
+    let fresh_name = fresh.api_name.clone();
     fresh.type_name.clone_from(&old.type_name);
     if fresh.record_type.is_none() {
         fresh.record_type.clone_from(&old.record_type);
@@ -91,7 +92,10 @@ pub fn carry_overrides(old: &ObjectDef, fresh: &mut ObjectDef) -> Vec<String> {
             }
             continue;
         };
-        list.list_name.clone_from(&old_list.list_name);
+        // A list name the response stated wins; the adapter's guess does not.
+        if list.list_name == default_list_name(&fresh_name, &field.api_name) {
+            list.list_name.clone_from(&old_list.list_name);
+        }
         list.restricted = old_list.restricted;
         for old_value in old_list.values.iter().filter(|v| v.rename.is_some()) {
             match list.values.iter_mut().find(|v| v.value == old_value.value) {

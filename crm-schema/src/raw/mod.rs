@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod dictionary;
+mod field;
 mod lookup;
 mod merge;
 mod types;

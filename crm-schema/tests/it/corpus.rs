@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use expect_test::expect;
 
 use crm_schema::load::{load, load_file, parse_object};
-use crm_schema::raw::{dictionary_from_response, lookup_values_from_response};
 
 /// The error of parsing one corpus file as a snapshot (content only, not its name).
 fn bad_file(name: &str) -> String {
@@ -23,33 +22,6 @@ fn bad_file(name: &str) -> String {
 fn bad_dir(name: &str) -> String {
     match load(Path::new(&format!("tests/corpus/dirs/{name}"))) {
         Ok(d) => panic!("{name} loaded: {d:?}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn raw_dict_bytes(object: &str, body: &[u8]) -> String {
-    match dictionary_from_response(object, body, crate::support::tenant(), None) {
-        Ok(o) => panic!("converted: {o:?}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// The error of converting a corpus file as a data-dictionary response for `accounts`.
-fn bad_raw(file: &str) -> String {
-    let path = format!("tests/corpus/raw/{file}");
-    raw_dict_bytes(
-        "accounts",
-        &std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
-    )
-}
-
-/// The error of converting a corpus file as a lookup response.
-fn bad_lookup(file: &str) -> String {
-    let path = format!("tests/corpus/raw_lookup/{file}");
-    match lookup_values_from_response(
-        &std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
-    ) {
-        Ok(v) => panic!("converted: {v:?}"),
         Err(e) => e.to_string(),
     }
 }
@@ -370,147 +342,6 @@ fn dir_wrong_file_name() {
 }
 
 #[test]
-fn raw_bad_fields() {
-    expect![[r#"
-        4 problems:
-          at `/list/1/record/mandatory`: expected `required` as a yes/no flag (true/false, 1/0, "yes"/"no"), found the string "sometimes"
-          at `/list/2/record/type`: expected the field type as a string, found an array of 1 item(s)
-          at `/list/3/record`: a field object without a name; expected one of the keys `name`, `field`, `fieldname`, `key`
-          at `/list/4`: expected a field object, found null"#]]
-    .assert_eq(&bad_raw("bad_fields.json"));
-}
-
-#[test]
-fn raw_counts_only() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an object with top-level keys `count`, `total`. The body starts with "{\n  \"count\": 3,\n  \"total\": 3\n}\n""#]]
-    .assert_eq(&bad_raw("counts_only.json"));
-}
-
-#[test]
-fn raw_duplicate_names() {
-    expect!["at `/name`: field `name` is listed twice"].assert_eq(&bad_raw("duplicate_names.json"));
-}
-
-#[test]
-fn raw_empty_list() {
-    expect!["the data-dictionary response for `accounts` lists no fields; it is an object with top-level keys `list`, `metadata`"]
-    .assert_eq(&bad_raw("empty_list.json"));
-}
-
-#[test]
-fn raw_empty_map() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an empty object. The body starts with "{}\n""#]]
-    .assert_eq(&bad_raw("empty_map.json"));
-}
-
-#[test]
-fn raw_error_message() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an API error ("Unauthenticated.") rather than data: an object with top-level keys `message`. The body starts with "{\n  \"message\": \"Unauthenticated.\"\n}\n""#]]
-    .assert_eq(&bad_raw("error_message.json"));
-}
-
-#[test]
-fn raw_error_object() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an API error ("Your plan does not include cases") rather than data: an object with top-level keys `error`. The body starts with "{\n  \"error\": {\n    \"code\": 402,\n    \"message\": \"Your plan does not include cases\"\n  }\n}\n""#]]
-    .assert_eq(&bad_raw("error_object.json"));
-}
-
-#[test]
-fn raw_html_error_page() {
-    expect![[r#"the data-dictionary response is not JSON (expected value at line 1 column 1); it starts with "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The proxy server received an invalid response from an upstream server. Please try again in a few minutes.<" (first 200 of 218 bytes)"#]]
-    .assert_eq(&bad_raw("html_error_page.html"));
-}
-
-#[test]
-fn raw_list_of_names() {
-    expect![[r#"
-        3 problems:
-          at `/0`: expected a field object, found the string "id"
-          at `/1`: expected a field object, found the string "name"
-          at `/2`: expected a field object, found the string "phone""#]]
-    .assert_eq(&bad_raw("list_of_names.json"));
-}
-
-#[test]
-fn raw_name_mismatch() {
-    expect!["at `/phone/name`: the field is listed under `phone` but names itself `mobile`"]
-        .assert_eq(&bad_raw("name_mismatch.json"));
-}
-
-#[test]
-fn raw_null() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got null. The body starts with "null\n""#]]
-    .assert_eq(&bad_raw("null.json"));
-}
-
-#[test]
-fn raw_number() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got the number 42. The body starts with "42\n""#]]
-    .assert_eq(&bad_raw("number.json"));
-}
-
-#[test]
-fn raw_single_field_spec() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an object with top-level keys `name`, `required`, `type`. The body starts with "{\n  \"name\": \"id\",\n  \"type\": \"integer\",\n  \"required\": false\n}\n""#]]
-    .assert_eq(&bad_raw("single_field_spec.json"));
-}
-
-#[test]
-fn raw_string() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got the string "ok". The body starts with "\"ok\"\n""#]]
-    .assert_eq(&bad_raw("string.json"));
-}
-
-#[test]
-fn raw_too_deep() {
-    expect![[r#"unrecognised data-dictionary response: expected a list of field objects (bare, or under `fields`, `list`, `data` or `record`), a map of field name -> field object, or a map of field name -> type name; got an object with top-level keys `data`. The body starts with "{\n  \"data\": {\n    \"data\": {\n      \"data\": {\n        \"data\": {\n          \"data\": [\n            {\n              \"name\": \"id\",\n              \"type\": \"int\"\n            }\n          ]\n        }\n      }\n    " (first 200 of 208 bytes)"#]]
-    .assert_eq(&bad_raw("too_deep.json"));
-}
-
-#[test]
-fn raw_truncated() {
-    expect![[r#"the data-dictionary response is not JSON (EOF while parsing a string at line 1 column 55); it starts with "{\"fields\": [{\"name\": \"id\", \"type\": \"int\"}, {\"name\": \"na""#]]
-    .assert_eq(&bad_raw("truncated.json"));
-}
-
-#[test]
-fn lookup_bad_items() {
-    expect![[r#"
-        6 problems:
-          at `/items/1`: expected a dropdown value (a string or an object), found null
-          at `/items/2`: expected a dropdown value (a string or an object), found the boolean true
-          at `/items/3`: a dropdown value object without a value; expected a `value` key, found keys `colour`
-          at `/items/4/value`: expected the value as a string, found an array of 1 item(s)
-          at `/items/5/active`: expected a yes/no flag, found the string "perhaps"
-          at `/items/6`: expected a dropdown value (a string or an object), found an array of 1 item(s)"#]]
-    .assert_eq(&bad_lookup("bad_items.json"));
-}
-
-#[test]
-fn lookup_error_message() {
-    expect![[r#"unrecognised lookup response: expected a list of values (strings, or objects with a `value`), bare or under `items`, `list`, `values` or `data`; got an API error ("Lookup list not found") rather than data: an object with top-level keys `message`, `status`. The body starts with "{\n  \"message\": \"Lookup list not found\",\n  \"status\": 404\n}\n""#]]
-    .assert_eq(&bad_lookup("error_message.json"));
-}
-
-#[test]
-fn lookup_html() {
-    expect![[r#"the lookup response is not JSON (expected value at line 1 column 1); it starts with "<html><body>Not Found</body></html>""#]]
-    .assert_eq(&bad_lookup("html.html"));
-}
-
-#[test]
-fn lookup_id_to_label_map() {
-    expect![[r#"unrecognised lookup response: expected a list of values (strings, or objects with a `value`), bare or under `items`, `list`, `values` or `data`; got an object with top-level keys `1`, `2`. The body starts with "{\n  \"1\": \"Client\",\n  \"2\": \"Prospect\"\n}\n""#]]
-    .assert_eq(&bad_lookup("id_to_label_map.json"));
-}
-
-#[test]
-fn lookup_null() {
-    expect![[r#"unrecognised lookup response: expected a list of values (strings, or objects with a `value`), bare or under `items`, `list`, `values` or `data`; got null. The body starts with "null""#]]
-    .assert_eq(&bad_lookup("null.json"));
-}
-
-#[test]
 fn file_of_40_megabytes() {
     let tmp = TempDir::new("huge");
     let path = tmp.0.join("accounts.json");
@@ -568,47 +399,8 @@ fn wrong_file_name_on_its_own() {
     .assert_eq(&err);
 }
 
-#[test]
-fn raw_response_of_40_megabytes() {
-    let mut body = b"[".to_vec();
-    body.extend(std::iter::repeat_n(b' ', 40 * 1024 * 1024));
-    body.push(b']');
-    expect![[r#"the data-dictionary response is 41943042 bytes, over the 8388608 byte limit; it starts with "[                                                                                                                                                                                                       " (first 200 of 41943042 bytes)"#]]
-    .assert_eq(&raw_dict_bytes("accounts", &body));
-    let err = lookup_values_from_response(&body)
-        .map(|_| ())
-        .unwrap_err_or_panic();
-    expect![[r#"the lookup response is 41943042 bytes, over the 8388608 byte limit; it starts with "[                                                                                                                                                                                                       " (first 200 of 41943042 bytes)"#]]
-    .assert_eq(&err);
-}
-
-#[test]
-fn raw_response_with_non_utf8_bytes() {
-    expect![[r#"the data-dictionary response is not JSON (invalid unicode code point at line 1 column 31); it starts with "{\"id\": \"int\", \"name\": \"varchar�\"}""#]]
-    .assert_eq(&raw_dict_bytes("accounts", b"{\"id\": \"int\", \"name\": \"varchar\xff\"}"));
-}
-
-#[test]
-fn raw_response_preview_never_splits_a_character() {
-    // 199 ASCII bytes, then a 2-byte character straddling byte 200.
-    let mut body = "x".repeat(199);
-    body.push_str("é and more after the cut");
-    expect![[r#"the data-dictionary response is not JSON (expected value at line 1 column 1); it starts with "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" (first 199 of 224 bytes)"#]]
-    .assert_eq(&raw_dict_bytes("accounts", body.as_bytes()));
-}
-
-#[test]
-fn raw_empty_body() {
-    expect!["the data-dictionary response is empty; expected a JSON body"]
-        .assert_eq(&raw_dict_bytes("accounts", b" \n"));
-    let err = lookup_values_from_response(b"")
-        .map(|_| ())
-        .unwrap_err_or_panic();
-    expect!["the lookup response is empty; expected a JSON body"].assert_eq(&err);
-}
-
 /// `unwrap_err` that shows the value when there is none.
-trait UnwrapErr {
+pub(crate) trait UnwrapErr {
     fn unwrap_err_or_panic(self) -> String;
 }
 

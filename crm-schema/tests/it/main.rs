@@ -2,6 +2,7 @@
 
 mod canonical;
 mod corpus;
+mod corpus_raw;
 mod drift;
 mod merge;
 mod mutation;

@@ -161,3 +161,28 @@ fn a_field_that_stopped_being_a_dropdown_reports_its_lost_value_renames() {
         .assert_eq(&carry_overrides(&old, &mut fresh).join("\n"));
     assert_eq!(fresh.fields[1].lookup, None);
 }
+
+#[test]
+fn a_list_name_the_response_states_wins_over_the_old_one() {
+    let mut old = dict(
+        "accounts",
+        r#"{"id": "int", "type": "dropdown", "sector": "dropdown"}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for f in &mut old.fields[1..] {
+        if let Some(l) = f.lookup.as_mut() {
+            l.list_name = format!("edited_{}", f.api_name);
+        }
+    }
+    let body = r#"[{"name": "id", "type": "int"}, {"name": "type", "type": "dropdown", "list_name": "AccountType"},
+        {"name": "sector", "type": "dropdown"}]"#;
+    let mut fresh = dict("accounts", body).unwrap_or_else(|e| panic!("{e}"));
+    carry_overrides(&old, &mut fresh);
+    let names: Vec<&str> = fresh
+        .fields
+        .iter()
+        .filter_map(|f| f.lookup.as_ref())
+        .map(|l| l.list_name.as_str())
+        .collect();
+    assert_eq!(names, ["AccountType", "edited_sector"]);
+}

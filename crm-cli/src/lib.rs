@@ -1,0 +1,3 @@
+//! The library behind the `crm` command line, also used by `cargo xtask`.
+
+pub mod refresh;

@@ -1,0 +1,172 @@
+//! Fetching a tenant's dictionaries and lookup lists, with bounded concurrency, classifying
+//! failures into "this object is not on the plan" (skip it, keep the old snapshot) and "stop".
+
+use std::future::Future;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use crm_schema::{FieldType, LookupList, ObjectDef, Source};
+
+/// What a tenant transport must offer: one `GET` returning the body as received, with the
+/// runtime's retry policy already applied. `crm_runtime::Client` is the implementation; tests
+/// may bring their own.
+pub trait Tenant: Sync {
+    /// `GET {base}/{segments...}?{query}` (segments percent-encoded); the body of a 2xx, else the
+    /// failure.
+    fn get(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, &str)],
+    ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
+}
+
+impl Tenant for crm_runtime::Client {
+    async fn get(
+        &self,
+        segments: &[&str],
+        query: &[(&'static str, &str)],
+    ) -> Result<Vec<u8>, FetchError> {
+        self.get_bytes(segments, query)
+            .await
+            .map(|body| body.to_vec())
+            .map_err(|e| FetchError {
+                status: e.status(),
+                unauthorised: e.is_unauthorised(),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// A failed `GET`, reduced to what the refresh needs to decide and to explain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    /// HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// The token was refused (401/402/403, or a redirect to the login page).
+    pub unauthorised: bool,
+    /// One line: what went wrong (never contains the token).
+    pub message: String,
+}
+
+/// Why an object was left out of this refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// API object name.
+    pub object: String,
+    /// HTTP status the tenant answered.
+    pub status: Option<u16>,
+    /// A sentence for the user, naming the add-on where one is known.
+    pub reason: String,
+}
+
+/// The add-on that unlocks a gated object, per the API documentation.
+pub fn add_on(object: &str) -> Option<&'static str> {
+    match object {
+        "campaigns" | "campaigndetails" | "campaignstages" => Some("the Marketing tool"),
+        "cases" => Some("the Service & Support tool"),
+        _ => None,
+    }
+}
+
+/// The outcome of fetching one object.
+pub(crate) enum Fetched {
+    /// Parsed, with lookup lists filled in.
+    Object(Box<ObjectDef>),
+    /// Not available on this tenant's plan.
+    Skipped(Skipped),
+}
+
+/// A fatal problem while fetching.
+#[derive(Debug)]
+pub(crate) enum FetchFailure {
+    /// A request failed for a reason other than the plan.
+    Request { path: String, error: FetchError },
+    /// The response could not be understood; `body` is what was received.
+    Unrecognised {
+        path: String,
+        body: Vec<u8>,
+        error: crm_schema::Error,
+    },
+}
+
+fn is_gated(e: &FetchError) -> bool {
+    matches!(e.status, Some(402 | 403 | 404))
+}
+
+/// Fetches `object`'s dictionary, then the lookup list of every dropdown field.
+pub(crate) async fn fetch_object<T: Tenant>(
+    tenant: &T,
+    object: &str,
+    source: &Source,
+    fetched_at: &str,
+    concurrency: usize,
+) -> Result<Fetched, FetchFailure> {
+    let path = format!("/datadictionary/{object}");
+    let body = match tenant.get(&["datadictionary", object], &[]).await {
+        Ok(body) => body,
+        Err(e) if is_gated(&e) => {
+            let reason = match add_on(object) {
+                Some(add_on) => format!(
+                    "the tenant answered {} for `{object}`: it needs {add_on} on a Professional or Enterprise plan; keeping the existing snapshot",
+                    e.status.unwrap_or_default()
+                ),
+                None => format!(
+                    "the tenant answered {} for `{object}`: its plan or the API user's permissions do not include it; keeping the existing snapshot",
+                    e.status.unwrap_or_default()
+                ),
+            };
+            return Ok(Fetched::Skipped(Skipped {
+                object: object.to_owned(),
+                status: e.status,
+                reason,
+            }));
+        }
+        Err(error) => return Err(FetchFailure::Request { path, error }),
+    };
+    let mut def = crm_schema::raw::dictionary_from_response(
+        object,
+        &body,
+        source.clone(),
+        Some(fetched_at.to_owned()),
+    )
+    .map_err(|error| FetchFailure::Unrecognised {
+        path: path.clone(),
+        body,
+        error,
+    })?;
+
+    let dropdowns: Vec<(usize, String)> = def
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ty == FieldType::Lookup)
+        .map(|(i, f)| (i, f.api_name.clone()))
+        .collect();
+    let lists: Vec<(usize, Vec<crm_schema::LookupValue>)> = stream::iter(dropdowns)
+        .map(|(i, field)| async move {
+            let path = format!("/lookup/{object}/{field}");
+            let body = tenant
+                .get(&["lookup", object, &field], &[])
+                .await
+                .map_err(|error| FetchFailure::Request {
+                    path: path.clone(),
+                    error,
+                })?;
+            let values = crm_schema::raw::lookup_values_from_response(&body)
+                .map_err(|error| FetchFailure::Unrecognised { path, body, error })?;
+            Ok::<_, FetchFailure>((i, values))
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    for (i, values) in lists {
+        let field = &mut def.fields[i];
+        let list = field.lookup.get_or_insert_with(|| LookupList {
+            list_name: crm_schema::raw::default_list_name(object, &field.api_name),
+            restricted: false,
+            values: Vec::new(),
+        });
+        crm_schema::raw::merge_lookup_values(list, values);
+    }
+    Ok(Fetched::Object(Box::new(def)))
+}

@@ -1,0 +1,447 @@
+//! `refresh-schema` end to end: the runtime client against the sandbox, with a small proxy in
+//! front of it for answers the sandbox never gives (HTML error pages, plan-gated objects).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use crm_cli::refresh::{Options, RefreshError, Report, refresh, refresh_with_hook, swap::Stage};
+use crm_sandbox::{Config, DictionaryShape};
+use crm_schema::Source;
+
+const TOKEN: &str = "refresh-test-token";
+
+fn committed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dictionaries")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+fn options(out: &Path, check: bool) -> Options {
+    Options {
+        objects: crm_schema::STANDARD_OBJECTS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        out: out.to_owned(),
+        check,
+        concurrency: 4,
+        source: Source::Sandbox {
+            base_url: "http://sandbox".into(),
+        },
+        fetched_at: "2026-11-28T00:00:00Z".into(),
+        progress: false,
+    }
+}
+
+fn client(base_url: &str, token: &str) -> crm_runtime::Client {
+    crm_runtime::Client::builder()
+        .base_url(base_url)
+        .token(token)
+        .build()
+        .unwrap()
+}
+
+async fn sandbox(dictionaries: &Path, shape: DictionaryShape) -> crm_sandbox::Running {
+    let config = Config::new(TOKEN)
+        .with_dictionaries(dictionaries)
+        .with_records(0)
+        .with_dictionary_shape(shape);
+    crm_sandbox::spawn(config).await.unwrap()
+}
+
+/// Every object's content (everything but provenance) as fetched equals the committed file.
+fn assert_same_content(a: &Path, b: &Path) {
+    let a = crm_schema::load(a).unwrap();
+    let b = crm_schema::load(b).unwrap();
+    assert_eq!(
+        a.objects.keys().collect::<Vec<_>>(),
+        b.objects.keys().collect::<Vec<_>>()
+    );
+    for (name, object) in &a.objects {
+        let other = &b.objects[name];
+        assert_eq!(
+            crm_schema::canonical::content_hash(object),
+            crm_schema::canonical::content_hash(other),
+            "`{name}` differs after a round trip through the wire:\n{}\n{}",
+            crm_schema::canonical::to_canonical_string(object),
+            crm_schema::canonical::to_canonical_string(other),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_round_trip_through_the_wire_loses_nothing_in_every_dictionary_shape() {
+    for (name, shape) in DictionaryShape::ALL {
+        let sb = sandbox(&committed(), *shape).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("dictionaries");
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false)).await;
+        let report = report.unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
+        assert_eq!(report.fetched, 11, "shape `{name}`");
+        assert_eq!(report.written.len(), 11, "shape `{name}`");
+        assert_same_content(&out, &committed());
+        let first = crm_schema::load(&out).unwrap();
+        assert_eq!(
+            first.object("accounts").unwrap().provenance.source,
+            Source::Sandbox {
+                base_url: "http://sandbox".into()
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_tenant_reports_no_drift_and_rewrites_nothing() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let before = std::fs::read(out.join("accounts.json")).unwrap();
+
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+        .await
+        .unwrap();
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(
+        report.to_string(),
+        "no drift: the snapshot matches the tenant\n11 object(s) fetched, 0 skipped: nothing to change"
+    );
+
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert!(report.written.is_empty(), "{:?}", report.written);
+    assert_eq!(std::fs::read(out.join("accounts.json")).unwrap(), before);
+}
+
+/// Rewrites one object through `edit` in `dir`, first filled with the committed snapshot.
+fn edited(dir: &Path, object: &str, edit: impl FnOnce(&mut crm_schema::ObjectDef)) {
+    if !dir.join("accounts.json").exists() {
+        copy_dir(&committed(), dir);
+    }
+    let mut def = crm_schema::load_file(&dir.join(format!("{object}.json"))).unwrap();
+    edit(&mut def);
+    std::fs::write(
+        dir.join(format!("{object}.json")),
+        crm_schema::canonical::to_canonical_string(&def),
+    )
+    .unwrap();
+}
+
+async fn check_against(tenant_dir: &Path) -> Report {
+    let sb = sandbox(tenant_dir, DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+        .await
+        .unwrap();
+    // --check writes nothing.
+    assert_same_content(&out, &committed());
+    report
+}
+
+#[tokio::test]
+async fn additive_drift_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    edited(tmp.path(), "accounts", |d| {
+        let mut f = d.field("notes").unwrap().clone();
+        f.api_name = "vatnumber".into();
+        f.label = "VAT Number".into();
+        f.custom = true;
+        d.fields.push(f);
+        let values = &mut d
+            .fields
+            .iter_mut()
+            .find(|f| f.api_name == "sector")
+            .unwrap()
+            .lookup
+            .as_mut()
+            .unwrap()
+            .values;
+        let mut v = values[0].clone();
+        v.value = "Agriculture".into();
+        values.push(v);
+    });
+    let report = check_against(tmp.path()).await;
+    assert_eq!(report.exit_code(), 1, "{report}");
+    let text = report.to_string();
+    assert!(text.contains("vatnumber"), "{text}");
+    assert!(text.contains("Agriculture"), "{text}");
+    assert!(
+        text.ends_with("additive drift (exit 1); run without --check to update the snapshot"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn removed_retyped_and_newly_mandatory_fields_are_breaking() {
+    for (what, edit) in [
+        (
+            "removed",
+            Box::new(|d: &mut crm_schema::ObjectDef| d.fields.retain(|f| f.api_name != "website"))
+                as Box<dyn FnOnce(&mut crm_schema::ObjectDef)>,
+        ),
+        (
+            "retyped",
+            Box::new(|d: &mut crm_schema::ObjectDef| {
+                d.fields
+                    .iter_mut()
+                    .find(|f| f.api_name == "leadscore")
+                    .unwrap()
+                    .ty = crm_schema::FieldType::Decimal
+            }),
+        ),
+        (
+            "mandatory",
+            Box::new(|d: &mut crm_schema::ObjectDef| {
+                d.fields
+                    .iter_mut()
+                    .find(|f| f.api_name == "phone")
+                    .unwrap()
+                    .required = true
+            }),
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        edited(tmp.path(), "accounts", edit);
+        let report = check_against(tmp.path()).await;
+        assert_eq!(report.exit_code(), 2, "{what}: {report}");
+        assert!(
+            report.to_string().contains("BREAKING drift (exit 2)"),
+            "{what}: {report}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_token_fails_fast_and_says_how_to_get_one() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let err = refresh(
+        &client(&sb.base_url, "wrong-token"),
+        &options(tmp.path(), false),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RefreshError::BadToken(_)), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("Settings / Integrations / API V4"), "{text}");
+    assert!(!text.contains("wrong-token"), "the token leaked: {text}");
+}
+
+/// A proxy in front of the sandbox that answers `override_path` itself.
+async fn proxy(
+    upstream: String,
+    override_path: &'static str,
+    status: u16,
+    body: &'static str,
+) -> String {
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |State(up): State<Arc<String>>, req: Request| {
+        let http = http.clone();
+        async move {
+            if req.uri().path() == override_path {
+                return Response::builder()
+                    .status(status)
+                    .body(Body::from(body))
+                    .unwrap();
+            }
+            let url = format!(
+                "{}{}",
+                up,
+                req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("")
+            );
+            let auth = req.headers().get("authorization").cloned();
+            let mut r = http.get(url);
+            if let Some(a) = auth {
+                r = r.header("authorization", a);
+            }
+            let resp = r.send().await.unwrap();
+            let status = resp.status().as_u16();
+            Response::builder()
+                .status(status)
+                .body(Body::from(resp.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let app = app.with_state(Arc::new(upstream));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_gated_object_is_skipped_with_its_add_on_and_its_snapshot_kept() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let base = proxy(
+        sb.base_url.clone(),
+        "/datadictionary/cases",
+        403,
+        r#"{"message":"Forbidden"}"#,
+    )
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let report = refresh(&client(&base, TOKEN), &options(&out, true))
+        .await
+        .unwrap();
+    assert_eq!(report.exit_code(), 0, "{report}");
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(
+        report.to_string().lines().next().unwrap(),
+        "warning: skipped `cases`: the tenant answered 403 for `cases`: it needs the Service & Support tool on a Professional or Enterprise plan; keeping the existing snapshot"
+    );
+    assert!(out.join("cases.json").exists());
+}
+
+async fn unrecognised(
+    body: &'static str,
+    status: u16,
+) -> (RefreshError, PathBuf, tempfile::TempDir) {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let base = proxy(
+        sb.base_url.clone(),
+        "/datadictionary/contacts",
+        status,
+        body,
+    )
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let err = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap_err();
+    assert_same_content(&out, &committed());
+    (err, out, tmp)
+}
+
+#[tokio::test]
+async fn an_html_page_is_reported_saved_and_touches_no_snapshot() {
+    let html =
+        "<!DOCTYPE html><html><head><title>Login</title></head><body>Please log in</body></html>";
+    let (err, out, _tmp) = unrecognised(html, 200).await;
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "could not understand the response to GET /datadictionary/contacts for `contacts`: "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("<!DOCTYPE html>"),
+        "shows what was seen: {text}"
+    );
+    assert!(
+        text.ends_with(&format!(
+            "the raw response was saved to {} for a bug report",
+            out.join(".raw/contacts.json").display()
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(".raw/contacts.json")).unwrap(),
+        html
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(".raw/.gitignore")).unwrap(),
+        "*\n"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_response_is_reported_and_touches_no_snapshot() {
+    let (err, _out, _tmp) = unrecognised(
+        r#"{"fields": [{"name": "id", "type": "int"}, {"nme": 3}"#,
+        200,
+    )
+    .await;
+    let text = err.to_string();
+    assert!(
+        text.starts_with("could not understand the response to GET /datadictionary/contacts"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupt_while_writing_leaves_the_old_snapshot_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    edited(tmp.path(), "accounts", |d| {
+        d.fields.retain(|f| f.api_name != "website")
+    });
+    edited(tmp.path(), "contacts", |d| {
+        d.fields.retain(|f| f.api_name != "mobile")
+    });
+    let sb = sandbox(tmp.path(), DictionaryShape::Default).await;
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let mut writes = 0;
+    let err = refresh_with_hook(
+        &client(&sb.base_url, TOKEN),
+        &options(&out, false),
+        &mut |stage| {
+            if let Stage::Wrote(_) = stage {
+                writes += 1;
+            }
+            if writes == 1 {
+                Err(std::io::Error::other("interrupted"))
+            } else {
+                Ok(())
+            }
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "writing the snapshot failed, the previous snapshot is intact: interrupted"
+    );
+    assert_same_content(&out, &committed());
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("dictionaries")]);
+}
+
+#[tokio::test]
+async fn renames_recorded_in_the_old_snapshot_survive_a_refresh() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    edited(&out, "accounts", |d| {
+        d.fields
+            .iter_mut()
+            .find(|f| f.api_name == "addresscounty/state")
+            .unwrap()
+            .rename = Some("county".into());
+    });
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!(report.exit_code(), 0);
+    let accounts = crm_schema::load_file(&out.join("accounts.json")).unwrap();
+    assert_eq!(
+        accounts
+            .field("addresscounty/state")
+            .unwrap()
+            .rename
+            .as_deref(),
+        Some("county")
+    );
+}

@@ -1,0 +1,88 @@
+//! List throughput at `limit=100` over 100k accounts: unfiltered (the baseline), with a `$con`
+//! filter, with a two-field order, and deep in the pages. Run with
+//! `cargo bench -p crm-sandbox --bench list`; results are recorded in BENCHMARKS.md as ratios
+//! to the unfiltered list measured in the same run.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tower::ServiceExt;
+
+const TOKEN: &str = "bench";
+const RECORDS: u32 = 100_000;
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dictionaries");
+    let config = crm_sandbox::Config::new(TOKEN)
+        .with_dictionaries(dir)
+        .with_records(10)
+        .with_object_records("accounts", RECORDS);
+    let started = std::time::Instant::now();
+    let state = crm_sandbox::State::new(config).expect("sandbox starts");
+    eprintln!("seeded {RECORDS} accounts in {:.1?}", started.elapsed());
+    let app = crm_sandbox::app(state);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cases = [
+        ("unfiltered", "/accounts?limit=100".to_owned()),
+        (
+            "con_filter",
+            format!(
+                "/accounts?limit=100&q={}",
+                enc(r#"{"name": {"$con": "sky"}}"#)
+            ),
+        ),
+        (
+            "two_field_order",
+            format!(
+                "/accounts?limit=100&order={}",
+                enc(r#"{"type": "asc", "name": "desc"}"#)
+            ),
+        ),
+        ("page_500", "/accounts?limit=100&page=500".to_owned()),
+    ];
+    let mut group = c.benchmark_group("list_100k");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    group.throughput(Throughput::Elements(1));
+    for (name, uri) in cases {
+        let call = || async {
+            let req = Request::builder()
+                .uri(&uri)
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .body(Body::empty())
+                .expect("request");
+            let resp = app.clone().oneshot(req).await.expect("infallible");
+            assert_eq!(resp.status(), 200, "{uri}");
+            axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .expect("body")
+                .len()
+        };
+        let bytes = rt.block_on(call());
+        eprintln!("{name}: {bytes} bytes per page");
+        group.bench_function(name, |b| b.iter(|| rt.block_on(call())));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

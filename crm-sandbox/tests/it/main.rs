@@ -1,0 +1,14 @@
+//! Integration tests of the sandbox: in-process router tests, socket tests, the documentation
+//! replay and a randomized test of the `q` parser.
+
+mod adapter;
+mod common;
+mod conformance;
+mod documents;
+mod faults;
+mod fuzz;
+mod meta;
+mod query;
+mod routes;
+mod socket;
+mod validation;

@@ -1,0 +1,271 @@
+//! Over a real socket: the in-process `spawn` helper, the binary, and restart persistence.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::common::{TOKEN, config, fixtures, temp_path};
+
+#[tokio::test]
+async fn spawn_serves_over_http() {
+    let sbx = crm_sandbox::spawn(config()).await.expect("spawn");
+    assert!(sbx.base_url.starts_with("http://127.0.0.1:"));
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{}/accounts?limit=2", sbx.base_url))
+        .bearer_auth(&sbx.token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["list"].as_array().map(Vec::len), Some(2));
+    let r = client
+        .get(format!("{}/accounts", sbx.base_url))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 403);
+    // A multipart upload as a real client builds it.
+    let form = reqwest::multipart::Form::new()
+        .text("parentobject", "opportunities")
+        .text("parentid", "2")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"quote".to_vec())
+                .file_name("quote.txt")
+                .mime_str("text/plain")
+                .expect("mime"),
+        );
+    let r = client
+        .post(format!("{}/documents", sbx.base_url))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.expect("json")["record"]["id"]
+        .as_i64()
+        .expect("id");
+    let r = client
+        .get(format!("{}/documents/{id}/content", sbx.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"quote.txt\""
+    );
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), b"quote");
+    sbx.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropped_connections_fail_the_read() {
+    let faults = crm_sandbox::Faults {
+        drop_rate: 1.0,
+        ..crm_sandbox::Faults::default()
+    };
+    let sbx = crm_sandbox::spawn(config().with_faults(faults))
+        .await
+        .expect("spawn");
+    let r = reqwest::Client::new()
+        .get(format!("{}/accounts", sbx.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await;
+    let failed = match r {
+        Err(_) => true,
+        Ok(resp) => resp.bytes().await.is_err(),
+    };
+    assert!(failed, "the body must not arrive whole");
+    sbx.shutdown().await;
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_with_a_db_file() {
+    let db = temp_path("persist.sqlite");
+    let first = crm_sandbox::spawn(config().with_records(3).with_db(&db))
+        .await
+        .expect("spawn");
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/accounts", first.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"name": "Kept across restarts"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    client
+        .patch(format!("{}/lookup/account_type", first.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"items": ["Partner"]}))
+        .send()
+        .await
+        .expect("send");
+    first.shutdown().await;
+    // A different seed and count: an existing database is reused, never reseeded.
+    let second = crm_sandbox::spawn(config().with_records(50).with_seed(99).with_db(&db))
+        .await
+        .expect("restart");
+    let v: Value = client
+        .get(format!("{}/accounts/4", second.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["record"]["name"], "Kept across restarts");
+    let v: Value = client
+        .get(format!("{}/accounts", second.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["metadata"]["total_count"], 4);
+    let v: Value = client
+        .get(format!("{}/lookup/accounts/type", second.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        v["list"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|i| i["value"] == "Partner")
+    );
+    second.shutdown().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+/// Starts the binary and returns it with its base URL (from its one stdout line).
+fn start_binary(
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm-sandbox"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--records",
+            "3",
+        ])
+        .arg("--dictionaries")
+        .arg(fixtures())
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("one line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"))
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    (child, url, out)
+}
+
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    child.wait().expect("exits")
+}
+
+#[tokio::test]
+async fn binary_prints_its_address_and_stops_on_ctrl_c() {
+    let db = temp_path("binary.sqlite");
+    let db_arg = db.display().to_string();
+    let (mut child, url, mut out) = start_binary(&["--db", &db_arg]);
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{url}/contacts"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"last": "Ctrl-C"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    let status = interrupt(&mut child);
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("read");
+    assert_eq!(rest, "", "exactly one line on stdout");
+    let (mut child, url, _) = start_binary(&["--db", &db_arg]);
+    let v: Value = client
+        .get(format!("{url}/contacts/4"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["record"]["last"], "Ctrl-C");
+    interrupt(&mut child);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db_arg}{suffix}"));
+    }
+}
+
+#[test]
+fn binary_reports_bad_flags() {
+    let out = Command::new(env!("CARGO_BIN_EXE_crm-sandbox"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--dictionary-shape",
+            "flat",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown dictionary shape `flat`"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_crm-sandbox"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--dictionaries",
+            "/nonexistent",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load the dictionaries"));
+}
