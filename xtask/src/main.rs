@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's developer workflows, as Rust instead of shell scripts.
 
 mod check;
+mod sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,13 @@ enum Command {
     /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
     /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
     RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    /// Run the local API emulator (crm-sandbox) with the workspace defaults; flags after
+    /// `sandbox` go to it (`--listen`, `--records`, `--db`, ...; see crm-sandbox/README.md).
+    Sandbox {
+        /// Flags for crm-sandbox.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
@@ -38,6 +46,7 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Sandbox { args } => sandbox::run(args),
         Command::RefreshSchema(args) => {
             let runtime = tokio::runtime::Runtime::new();
             let code = match runtime {
