@@ -11,7 +11,7 @@ use crm_runtime::{Page, RawRecord};
 use serde_json::{Value, json};
 
 mod support;
-use support::Account;
+use support::{Account, NoExtra};
 
 /// A page like a tenant's: 25 fields per record (20 standard, 5 custom the type does not
 /// know), ~30% nulls, `""` next to null, UTF-8, escapes in notes, numbers as strings sometimes.
@@ -146,7 +146,7 @@ fn decode(c: &mut Criterion) {
 fn interleaved() {
     type Variant = (&'static str, fn(&[u8]));
     let body = page();
-    let variants: [Variant; 5] = [
+    let variants: [Variant; 6] = [
         ("serde_json_value", |b| {
             drop(black_box(
                 serde_json::from_slice::<Value>(b).expect("value"),
@@ -160,6 +160,11 @@ fn interleaved() {
         ("typed_with_extra", |b| {
             drop(black_box(
                 Page::<Account>::from_json("accounts", b, false).expect("typed"),
+            ))
+        }),
+        ("typed_no_extra", |b| {
+            drop(black_box(
+                Page::<NoExtra>::from_json("accounts", b, false).expect("typed"),
             ))
         }),
         ("typed_with_extra_lenient", |b| {
