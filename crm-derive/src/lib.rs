@@ -1,3 +1,110 @@
-//! Procedural macros over `crm-codegen`: parse the input, call the library, report errors.
+//! Procedural macros over `crm-codegen`: read the snapshot, call the library, report errors.
 //!
-//! Filled in by the codegen issue (3).
+//! Paths are relative to the invoking crate's `CARGO_MANIFEST_DIR`. Every file read is embedded
+//! with `include_bytes!`, so editing a snapshot rebuilds the crate; a *new* file is only noticed
+//! when the crate rebuilds for another reason, unless the crate has a `build.rs` with
+//! `println!("cargo::rerun-if-changed=dictionaries");` (cargo then watches the directory).
+
+use std::path::{Path, PathBuf};
+
+use crm_codegen::{Generator, Settings, args::SchemaArgs, projection};
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+
+const FIX: &str = "check the snapshot with `cargo xtask check`, or fetch it again with `cargo xtask refresh-schema`";
+
+/// Generates one module per object of a dictionary snapshot: `schema!("dictionaries")`, with
+/// options `objects = ["accounts", ...]` and `crate = path::to::crm_runtime`.
+#[proc_macro]
+pub fn schema(input: TokenStream) -> TokenStream {
+    guarded(|| {
+        let args: SchemaArgs = syn::parse(input)?;
+        let span = args.path.span();
+        let (root, path) = resolve(&args.path.value());
+        let dict = crm_schema::load(&path).map_err(|e| load_error(span, &root, &e))?;
+        let files = crm_schema::load::snapshot_files(&path).unwrap_or_else(|_| vec![path.clone()]);
+        let mut settings =
+            Settings::new().with_tracked_files(files.iter().map(|f| f.display().to_string()));
+        if let Some(k) = args.krate {
+            settings = settings.with_crate(k);
+        }
+        if let Some(o) = args.objects {
+            settings = settings.with_objects(o);
+        }
+        Generator::new(settings).generate(&dict).map_err(|d| {
+            syn::Error::new(
+                span,
+                format!(
+                    "cannot generate code from `{}`:\n{d}\n{FIX}",
+                    args.path.value()
+                ),
+            )
+        })
+    })
+}
+
+/// A projection of one object onto a user's struct:
+/// `#[crm(object = "accounts", dictionary = "dictionaries")]`, fields matched by name or
+/// `#[crm(rename = "addresscounty/state")]`.
+#[proc_macro_derive(Record, attributes(crm))]
+pub fn derive_record(input: TokenStream) -> TokenStream {
+    guarded(|| {
+        let input: syn::DeriveInput = syn::parse(input)?;
+        let spec = projection::parse(&input)?;
+        let (root, dir) = resolve(&spec.dictionary);
+        let file = dir.join(format!("{}.json", spec.object));
+        if !file.is_file() {
+            let known = crm_schema::load::snapshot_files(&dir)
+                .map_err(|e| load_error(spec.object_span, &root, &e))?;
+            let known: Vec<String> = known
+                .iter()
+                .filter_map(|f| f.file_stem())
+                .map(|s| format!("`{}`", s.to_string_lossy()))
+                .collect();
+            let msg = format!(
+                "no object `{}` in `{}`; it has {}",
+                spec.object,
+                spec.dictionary,
+                known.join(", ")
+            );
+            return Err(syn::Error::new(spec.object_span, msg));
+        }
+        let object =
+            crm_schema::load_file(&file).map_err(|e| load_error(spec.object_span, &root, &e))?;
+        Ok(projection::expand(
+            &input,
+            &spec,
+            &object,
+            &file.display().to_string(),
+        ))
+    })
+}
+
+/// The manifest directory and `relative` resolved against it.
+fn resolve(relative: &str) -> (PathBuf, PathBuf) {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let path = root.join(relative);
+    (root, path)
+}
+
+/// A snapshot error, with paths shown relative to the crate and the command that fixes it.
+fn load_error(span: Span, root: &Path, e: &crm_schema::Error) -> syn::Error {
+    let prefix = format!("{}/", root.display());
+    let text = e.to_string().replace(&prefix, "");
+    syn::Error::new(span, format!("invalid dictionary snapshot: {text}\n{FIX}"))
+}
+
+/// Runs the expansion; a panic becomes an error asking for a bug report instead of an ICE-like
+/// "proc macro panicked".
+fn guarded(f: impl FnOnce() -> syn::Result<proc_macro2::TokenStream>) -> TokenStream {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(tokens)) => tokens.into(),
+        Ok(Err(e)) => e.to_compile_error().into(),
+        Err(_) => syn::Error::new(
+            Span::call_site(),
+            "crm-derive panicked: this is a bug, please report it with the snapshot that caused it",
+        )
+        .to_compile_error()
+        .into(),
+    }
+}

@@ -6,6 +6,26 @@ use std::cell::Cell;
 pub use serde;
 pub use serde_json;
 
+pub use crate::filter::{
+    AnyField, BoolField, ChoiceField, Filter, IdField, RangeField, ReadOnlyField, TextField,
+};
+pub use crate::kind;
+pub use crate::order::Order;
+pub use crate::projection::{FieldOf, project};
+pub use crate::record::{
+    Create, External, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record,
+    User, UserId,
+};
+pub use crate::types::{Date, DateTime, Decimal};
+pub use crate::typestate::{Set, Unset};
+pub use crate::wire::{
+    Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field,
+    id_field, nested,
+};
+
+/// Serialises a JSON map entry by entry (the body of every generated `Serialize`).
+pub use serde::ser::SerializeMap;
+
 thread_local! {
     static LENIENT: Cell<bool> = const { Cell::new(false) };
 }
@@ -58,4 +78,20 @@ pub fn decode_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Erro
         }
     }
     d.deserialize_any(V)
+}
+
+/// `a == b` in a const context (projections check their `object_type` at compile time).
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

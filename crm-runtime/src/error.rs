@@ -281,7 +281,7 @@ impl Error {
             405 => Kind::MethodNotAllowed,
             422 => Kind::Validation,
             400 => Kind::BadRequest,
-            429 if text(&api).contains("quota") => Kind::Quota,
+            429 if text(&api).contains("quota") || text(&api).contains("daily") => Kind::Quota,
             429 => Kind::RateLimited,
             500..=599 => Kind::Server,
             _ => Kind::Status,

@@ -27,8 +27,13 @@
 //!   (attempt, status, latency_ms). Query strings, bodies and the token are never recorded.
 
 pub mod filter;
+pub mod kind;
 pub mod order;
+mod projection;
 pub mod record;
+pub mod types;
+pub mod typestate;
+mod wire;
 
 mod auth;
 mod client;
@@ -60,7 +65,13 @@ pub use ops::DynObject;
 pub use order::Order;
 pub use query::{Listable, Page, PageSize, Query};
 pub use raw::RawRecord;
-pub use record::{Create, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId};
+pub use record::{
+    Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
+};
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
+pub use types::{Date, DateTime, Decimal};
 pub use usage::Usage;
+
+#[cfg(feature = "derive")]
+pub use crm_derive::{Record, schema};

@@ -72,3 +72,38 @@ impl Pacer {
         st.not_before = Some(st.not_before.map_or(until, |nb| nb.max(until)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_spaced_by_the_rate_and_held_off_by_retry_after() {
+        let pacer = Pacer::new(Some(10.0), None);
+        let start = Instant::now();
+        for _ in 0..5 {
+            pacer.acquire().await;
+        }
+        // Five slots at 10/s: the first at once, the fifth 400 ms later (virtual time).
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+        pacer.hold_off(Duration::from_secs(3)).await;
+        pacer.acquire().await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(3400),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_cap_hands_out_at_most_n_permits() {
+        let pacer = Pacer::new(None, Some(2));
+        let a = pacer.acquire().await;
+        let b = pacer.acquire().await;
+        assert!(a.is_some() && b.is_some());
+        let third = tokio::time::timeout(Duration::from_millis(20), pacer.acquire()).await;
+        assert!(third.is_err(), "a third permit was handed out");
+        drop(a);
+        assert!(pacer.acquire().await.is_some());
+    }
+}

@@ -107,6 +107,30 @@ impl<R> Page<R> {
     }
 }
 
+impl<R: Listable> Page<R> {
+    /// Decodes a list answer fetched some other way (a fixture, a cache), exactly as the
+    /// client decodes the pages it fetches. `object` names the object in errors.
+    ///
+    /// ```
+    /// use crm_runtime::{Page, RawRecord};
+    /// let body = br#"{"metadata":{"total_count":1,"has_more":false},"list":[{"record":{"id":7}}]}"#;
+    /// let page = Page::<RawRecord>::from_json("accounts", body, false)?;
+    /// assert_eq!(page.records()[0].id(), Some(7));
+    /// # Ok::<(), crm_runtime::Error>(())
+    /// ```
+    pub fn from_json(object: &str, body: &[u8], lenient: bool) -> Result<Page<R>, Error> {
+        let (records, meta) = decode::page::<R>(object, lenient, body).map_err(|f| f.error)?;
+        let limit = u32::try_from(records.len()).unwrap_or(u32::MAX);
+        Ok(Page {
+            records,
+            total_count: meta.total_count,
+            has_more: meta.has_more,
+            number: 1,
+            limit,
+        })
+    }
+}
+
 impl<R> IntoIterator for Page<R> {
     type Item = R;
     type IntoIter = std::vec::IntoIter<R>;
@@ -266,13 +290,15 @@ impl<R: Record> Query<R> {
     /// Filters with a typed filter. Replaces any earlier filter; combine conditions in the
     /// filter itself.
     pub fn filter(mut self, filter: Filter<R::Object>) -> Self {
-        self.q = Some(filter.to_q());
+        // An empty filter means "everything": send no `q` rather than `{}`.
+        self.q = (!filter.is_empty()).then(|| filter.to_q());
         self
     }
 
     /// Orders by typed sort keys, applied in the order given.
     pub fn order_by(mut self, order: Order<R::Object>) -> Self {
-        self.order = Some(order.to_order());
+        // No keys: leave the order to the default (by id, for streams).
+        self.order = (!order.is_empty()).then(|| order.to_order());
         self
     }
 }

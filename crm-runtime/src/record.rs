@@ -120,6 +120,13 @@ pub enum User {}
 /// The id of a CRM user.
 pub type UserId = Id<User>;
 
+/// Marker for records of objects outside the snapshot (`slaid` -> `slas`): the dictionary names
+/// the target, but there is no generated type for it.
+pub enum External {}
+
+/// The id of a record of an object outside the snapshot.
+pub type ExternalId = Id<External>;
+
 /// Objects whose queries may embed their lines (`lines=true`): only opportunities.
 pub trait HasLines: Object {
     /// The line record type (`OpportunityLine`).

@@ -72,7 +72,7 @@ impl fmt::Display for Report {
         if self.drift.is_empty() {
             writeln!(f, "no drift: the snapshot matches the tenant")?;
         } else {
-            write!(f, "{}", self.drift)?;
+            writeln!(f, "{}", self.drift)?;
         }
         let verdict = match (self.check, self.drift.is_empty(), self.drift.has_breaking()) {
             (_, true, _) => "nothing to change".to_owned(),

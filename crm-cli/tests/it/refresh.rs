@@ -80,23 +80,65 @@ fn assert_same_content(a: &Path, b: &Path) {
 }
 
 #[tokio::test]
-async fn a_round_trip_through_the_wire_loses_nothing_in_every_dictionary_shape() {
+async fn a_round_trip_through_the_wire_loses_nothing() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!((report.fetched, report.written.len()), (11, 11));
+    assert_same_content(&out, &committed());
+    let accounts = crm_schema::load(&out).unwrap();
+    assert_eq!(
+        accounts.object("accounts").unwrap().provenance.source,
+        Source::Sandbox {
+            base_url: "http://sandbox".into()
+        }
+    );
+}
+
+/// Bare shapes (an array, a map) carry no metadata, so the record type comes from the existing
+/// snapshot; everything else comes over the wire. A map of name -> type string is the one shape
+/// that cannot say what is mandatory or read-only: it must show that as drift, never hide it,
+/// and never call it breaking.
+#[tokio::test]
+async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
     for (name, shape) in DictionaryShape::ALL {
+        if *shape == DictionaryShape::MapTypes {
+            let sb = sandbox(&committed(), *shape).await;
+            let tmp = tempfile::tempdir().unwrap();
+            let out = tmp.path().join("dictionaries");
+            copy_dir(&committed(), &out);
+            let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+                .await
+                .unwrap();
+            assert_eq!(report.exit_code(), 1, "{report}");
+            let kinds: std::collections::BTreeSet<String> = report
+                .drift
+                .changes
+                .iter()
+                .map(|c| c.kind.to_string())
+                .collect();
+            assert_eq!(
+                kinds.into_iter().collect::<Vec<_>>(),
+                ["no longer mandatory", "now writable"]
+            );
+            continue;
+        }
         let sb = sandbox(&committed(), *shape).await;
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("dictionaries");
-        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false)).await;
-        let report = report.unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
-        assert_eq!(report.fetched, 11, "shape `{name}`");
-        assert_eq!(report.written.len(), 11, "shape `{name}`");
+        copy_dir(&committed(), &out);
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+            .await
+            .unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
+        assert_eq!(report.exit_code(), 0, "shape `{name}`: {report}");
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+            .await
+            .unwrap();
+        assert_eq!(report.written, Vec::<String>::new(), "shape `{name}`");
         assert_same_content(&out, &committed());
-        let first = crm_schema::load(&out).unwrap();
-        assert_eq!(
-            first.object("accounts").unwrap().provenance.source,
-            Source::Sandbox {
-                base_url: "http://sandbox".into()
-            }
-        );
     }
 }
 

@@ -8,7 +8,8 @@ use crate::common::{Account, MockState, spawn};
 async fn each_status_maps_to_its_kind_and_message() {
     let mock = spawn(MockState::default()).await;
     let client = mock.client();
-    let cases: [(&str, fn(&crm_runtime::Error) -> bool, &str); 9] = [
+    type Case = (&'static str, fn(&crm_runtime::Error) -> bool, &'static str);
+    let cases: [Case; 9] = [
         (
             "403",
             |e| e.is_unauthorised(),

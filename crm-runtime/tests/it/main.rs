@@ -5,4 +5,6 @@ mod common;
 mod errors;
 mod ops;
 mod pagination;
+mod sandbox;
 mod transport;
+mod typed;

@@ -1,0 +1,215 @@
+//! The subcommands. Each returns `Err(one line)` for `main` to print.
+
+use std::io::{IsTerminal, Write};
+
+use crm_runtime::{Client, PageSize};
+use futures::TryStreamExt;
+
+use crate::{Cli, Command};
+
+/// A command's failure, already worded for the user.
+pub(crate) type Failure = String;
+
+/// The error and its causes on one line: the runtime's `Display` leaves the cause (a refused
+/// connection, say) to `source()`, which a person at a terminal wants to see.
+fn explain(e: crm_runtime::Error) -> Failure {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+fn client(base_url: &str) -> Result<Client, Failure> {
+    let token = std::env::var("CRM_TOKEN").unwrap_or_default();
+    if token.trim().is_empty() {
+        return Err("CRM_TOKEN is not set: put your API v4 access token in it".to_owned());
+    }
+    Client::builder()
+        .base_url(base_url)
+        .token(token.trim())
+        .user_agent(concat!("crm-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(explain)
+}
+
+fn check_json(what: &str, text: &str) -> Result<(), Failure> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err(format!("--{what} must be a JSON object, got `{text}`")),
+        Err(e) => Err(format!("--{what} is not valid JSON ({e}): `{text}`")),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`crm export ... | head`) ends the command quietly.
+struct Out {
+    inner: std::io::BufWriter<std::io::StdoutLock<'static>>,
+}
+
+enum WriteEnd {
+    Closed,
+    Failed(String),
+}
+
+impl Out {
+    fn new() -> Self {
+        Out {
+            inner: std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock()),
+        }
+    }
+    fn line(&mut self, text: &str) -> Result<(), WriteEnd> {
+        self.inner
+            .write_all(text.as_bytes())
+            .and_then(|()| self.inner.write_all(b"\n"))
+            .map_err(Self::end)
+    }
+    fn flush(&mut self) -> Result<(), WriteEnd> {
+        self.inner.flush().map_err(Self::end)
+    }
+    fn end(e: std::io::Error) -> WriteEnd {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            WriteEnd::Closed
+        } else {
+            WriteEnd::Failed(format!("cannot write to stdout: {e}"))
+        }
+    }
+}
+
+fn finish(r: Result<(), WriteEnd>) -> Result<(), Failure> {
+    match r {
+        Ok(()) | Err(WriteEnd::Closed) => Ok(()),
+        Err(WriteEnd::Failed(m)) => Err(m),
+    }
+}
+
+/// One record per line. JSON strings cannot hold a raw line break, so any in a record's text
+/// is insignificant whitespace and is dropped; everything else stays byte for byte.
+fn one_line(json: &str) -> std::borrow::Cow<'_, str> {
+    if json.contains(['\n', '\r']) {
+        json.replace(['\n', '\r'], "").into()
+    } else {
+        json.into()
+    }
+}
+
+pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
+    let client = client(&cli.base_url)?;
+    match cli.command {
+        Command::Export {
+            object,
+            q,
+            order,
+            page_size,
+            prefetch,
+        } => export(&client, &object, q, order, page_size, prefetch as usize).await,
+        Command::Get { object, id } => {
+            let record = client.object(object).get(id).await.map_err(explain)?;
+            let mut out = Out::new();
+            finish(
+                out.line(&one_line(record.json()))
+                    .and_then(|()| out.flush()),
+            )
+        }
+        Command::Count { object, q } => {
+            let mut query = client.object(object).list();
+            if let Some(q) = q {
+                check_json("q", &q)?;
+                query = query.q_json(q);
+            }
+            let n = query.count().await.map_err(explain)?;
+            let mut out = Out::new();
+            finish(out.line(&n.to_string()).and_then(|()| out.flush()))
+        }
+        Command::Dictionary { object } => {
+            let body = client.dictionary_raw(&object).await.map_err(explain)?;
+            let text = String::from_utf8_lossy(&body);
+            let mut out = Out::new();
+            finish(out.line(text.trim_end()).and_then(|()| out.flush()))
+        }
+        Command::Lookup {
+            object,
+            field,
+            json,
+        } => {
+            let mut out = Out::new();
+            if json {
+                let body = client.lookup_raw(&object, &field).await.map_err(explain)?;
+                let text = String::from_utf8_lossy(&body);
+                return finish(out.line(text.trim_end()).and_then(|()| out.flush()));
+            }
+            let values = client
+                .lookup_values(&object, &field)
+                .await
+                .map_err(explain)?;
+            let r = values
+                .iter()
+                .try_for_each(|v| out.line(&v.value))
+                .and_then(|()| out.flush());
+            finish(r)
+        }
+    }
+}
+
+async fn export(
+    client: &Client,
+    object: &str,
+    q: Option<String>,
+    order: Option<String>,
+    page_size: u32,
+    prefetch: usize,
+) -> Result<(), Failure> {
+    let size = PageSize::new(page_size)
+        .ok_or_else(|| format!("--page-size must be 1 to 100, got {page_size}"))?;
+    let mut query = client.object(object).list().limit(size).prefetch(prefetch);
+    if let Some(q) = q {
+        check_json("q", &q)?;
+        query = query.q_json(q);
+    }
+    if let Some(order) = order {
+        check_json("order", &order)?;
+        query = query.order_json(order);
+    }
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos}/{len} records {per_sec} {elapsed_precise} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let mut pages = query.pages();
+    let mut out = Out::new();
+    let mut written = 0u64;
+    let result: Result<(), Failure> = async {
+        while let Some(page) = pages.try_next().await.map_err(explain)? {
+            if let (Some(bar), Some(total)) = (&bar, page.total_count()) {
+                bar.set_length(total);
+            }
+            for record in page.records() {
+                match out.line(&one_line(record.json())) {
+                    Ok(()) => {}
+                    Err(WriteEnd::Closed) => return Ok(()),
+                    Err(WriteEnd::Failed(m)) => return Err(m),
+                }
+            }
+            written += page.records().len() as u64;
+            if let Some(bar) = &bar {
+                bar.set_position(written);
+            }
+        }
+        finish(out.flush())
+    }
+    .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result.map_err(|e| format!("{e} (after {written} records)"))
+}

@@ -1,0 +1,191 @@
+//! The create body (`NewAccount`) and its typestate builder (`NewAccountBuilder`).
+//!
+//! Only mandatory fields (required and writable) get a type parameter, `Unset` or `Set`, so the
+//! builder's code grows with the number of fields, not its square. `build()` carries one bound
+//! per mandatory field; each bound is a trait of the `mandatory` module whose
+//! `#[diagnostic::on_unimplemented]` message names the missing field. Setting a field twice keeps
+//! the last value: every setter, mandatory or not, can be called again.
+
+use crm_schema::{FieldType, ObjectDef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::names::{self, ident};
+use crate::types::{self, Context};
+
+pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let t = ident(&object.type_name);
+    let create = ident(&names::create(object));
+    let builder = ident(&names::builder(object));
+    let api = &object.api_name;
+    let writable: Vec<_> = object
+        .fields
+        .iter()
+        .filter(|f| !f.read_only && f.ty != FieldType::Id)
+        .collect();
+    let mandatory: Vec<_> = writable.iter().filter(|f| f.is_mandatory()).collect();
+    let params: Vec<_> = mandatory.iter().map(|f| ident(&names::marker(f))).collect();
+    let generics = if params.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#params),*>)
+    };
+
+    let body_fields = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let ty = cx.value_ty(object, f);
+        quote!(#name: ::core::option::Option<#ty>,)
+    });
+    let encode = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let key = &f.api_name;
+        quote!(#rt::entry(&mut map, #key, &self.#name)?;)
+    });
+    let setters = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let arg = cx.arg_ty(object, f);
+        let value = cx.convert(f);
+        let doc = format!("Sets {}", types::field_doc(f));
+        match mandatory.iter().position(|m| m.api_name == f.api_name) {
+            Some(i) => {
+                let mut next = params.iter().map(|p| quote!(#p)).collect::<Vec<_>>();
+                next[i] = quote!(#rt::Set);
+                quote! {
+                    #[doc = #doc]
+                    pub fn #name(self, value: #arg) -> #builder<#(#next),*> {
+                        let mut body = self.body;
+                        body.#name = ::core::option::Option::Some(#value);
+                        #builder { body, state: ::core::marker::PhantomData }
+                    }
+                }
+            }
+            None => quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, value: #arg) -> Self {
+                    self.body.#name = ::core::option::Option::Some(#value);
+                    self
+                }
+            },
+        }
+    });
+    let read_only = read_only_setters(object, cx);
+    let traits = mandatory.iter().zip(&params).map(|(f, p)| {
+        let message = format!(
+            "cannot build `{}`: the mandatory field `{}` (\"{}\") is not set",
+            names::create(object),
+            f.api_name,
+            f.label
+        );
+        let label = format!("call `.{}(..)` before `.build()`", f.ident());
+        let doc = format!(
+            "Holds once field `{}` is set; `build()` requires it.",
+            f.api_name
+        );
+        quote! {
+            #[doc = #doc]
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            pub trait #p {}
+            impl #p for #rt::Set {}
+        }
+    });
+    let bounds = mandatory
+        .iter()
+        .zip(&params)
+        .map(|(_, p)| quote!(#p: mandatory::#p));
+    let unset = params.iter().map(|_| quote!(#rt::Unset));
+    let unset = if params.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#unset),*>)
+    };
+    let create_doc = format!(
+        "The body of a create request for `{api}`, made with [`{t}::builder`]. Only fields that were set are sent."
+    );
+    let builder_doc = format!(
+        "Builds a [`{}`]: one setter per writable field; `build()` compiles once every mandatory field is set ({}). Setting a field again replaces its value.",
+        names::create(object),
+        if mandatory.is_empty() {
+            "this object has none".to_owned()
+        } else {
+            mandatory
+                .iter()
+                .map(|f| format!("`{}`", f.api_name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let mandatory_doc = format!(
+        "Marker traits of the mandatory fields of `{api}`: a missing one is a compile error that names it."
+    );
+    quote! {
+        #[doc = #create_doc]
+        #[derive(Debug, Clone, Default)]
+        pub struct #create {
+            #(#body_fields)*
+        }
+
+        impl #rt::Create for #create {
+            type Object = #t;
+        }
+
+        impl #rt::serde::Serialize for #create {
+            fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(::core::option::Option::None)?;
+                #(#encode)*
+                #rt::SerializeMap::end(map)
+            }
+        }
+
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a builder does nothing until `build()` and a create request"]
+        pub struct #builder #generics {
+            body: #create,
+            state: ::core::marker::PhantomData<fn() -> (#(#params,)*)>,
+        }
+
+        impl #builder #unset {
+            fn new() -> Self {
+                #builder { body: ::core::default::Default::default(), state: ::core::marker::PhantomData }
+            }
+        }
+
+        impl #generics #builder #generics {
+            #(#setters)*
+            #read_only
+
+            /// The finished create body.
+            pub fn build(self) -> #create
+            where
+                #(#bounds,)*
+            {
+                self.body
+            }
+        }
+
+        #[doc = #mandatory_doc]
+        pub mod mandatory {
+            #(#traits)*
+        }
+    }
+}
+
+/// Hidden setters for read-only fields, so that setting one is an error that says why.
+pub(crate) fn read_only_setters(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let methods = object
+        .fields
+        .iter()
+        .filter(|f| f.read_only || f.ty == FieldType::Id)
+        .map(|f| {
+            let name = ident(&f.ident());
+            quote! {
+                #[doc(hidden)]
+                pub fn #name<V: #rt::ReadOnlyField>(self, _value: V) -> Self {
+                    self
+                }
+            }
+        });
+    quote!(#(#methods)*)
+}

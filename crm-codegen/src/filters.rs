@@ -1,0 +1,34 @@
+//! The `fields` module of an object: one typed constant per field (`account::fields::NAME`), whose
+//! type offers exactly the filter operators of the field's kind, plus `asc()` / `desc()`.
+
+use crm_schema::ObjectDef;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::names::{self, ident};
+use crate::types::{self, Context};
+
+pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let consts = object.fields.iter().map(|f| {
+        let name = ident(&names::constant(f));
+        // Written from inside `fields`, one level below the object's module.
+        let ty = cx.filter_ty(object, f, true);
+        let api = &f.api_name;
+        let doc = types::field_doc(f);
+        quote! {
+            #[doc = #doc]
+            pub const #name: #ty = <#ty>::new(#api);
+        }
+    });
+    let doc = format!(
+        "Filter and sort fields of `{}`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.",
+        object.api_name
+    );
+    quote! {
+        #[doc = #doc]
+        pub mod fields {
+            use super::*;
+            #(#consts)*
+        }
+    }
+}

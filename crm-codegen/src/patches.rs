@@ -1,0 +1,87 @@
+//! The update body (`AccountPatch`): per writable field leave (the default), set, or clear
+//! (fields that may be empty only). Only touched fields are serialised; a cleared field is sent
+//! as `null`.
+
+use crm_schema::{FieldType, ObjectDef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::names::{self, ident};
+use crate::types::{self, Context};
+
+pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let t = ident(&object.type_name);
+    let patch = ident(&names::patch(object));
+    let writable: Vec<_> = object
+        .fields
+        .iter()
+        .filter(|f| !f.read_only && f.ty != FieldType::Id)
+        .collect();
+    let members = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let ty = cx.value_ty(object, f);
+        quote!(#name: ::core::option::Option<::core::option::Option<#ty>>,)
+    });
+    let encode = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let key = &f.api_name;
+        quote!(#rt::entry(&mut map, #key, &self.#name)?;)
+    });
+    let methods = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        let arg = cx.arg_ty(object, f);
+        let value = cx.convert(f);
+        let doc = format!("Sets {}", types::field_doc(f));
+        let set = quote! {
+            #[doc = #doc]
+            pub fn #name(mut self, value: #arg) -> Self {
+                self.#name = ::core::option::Option::Some(::core::option::Option::Some(#value));
+                self
+            }
+        };
+        if !names::clearable(f) {
+            return set;
+        }
+        let clear = ident(&names::clear(f));
+        let doc = format!("Empties field `{}` (sent as `null`).", f.api_name);
+        quote! {
+            #set
+            #[doc = #doc]
+            pub fn #clear(mut self) -> Self {
+                self.#name = ::core::option::Option::Some(::core::option::Option::None);
+                self
+            }
+        }
+    });
+    let read_only = crate::builders::read_only_setters(object, cx);
+    let doc = format!(
+        "The body of an update request for `{}`, made with [`{}::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.",
+        object.api_name, object.type_name
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[must_use = "a patch does nothing until sent"]
+        pub struct #patch {
+            #(#members)*
+        }
+
+        impl #patch {
+            #(#methods)*
+            #read_only
+        }
+
+        impl #rt::Patch for #patch {
+            type Object = #t;
+        }
+
+        impl #rt::serde::Serialize for #patch {
+            fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(::core::option::Option::None)?;
+                #(#encode)*
+                #rt::SerializeMap::end(map)
+            }
+        }
+    }
+}

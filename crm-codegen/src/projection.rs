@@ -1,0 +1,339 @@
+//! `#[derive(Record)]`: a user's own struct as a projection of one object.
+//!
+//! ```ignore
+//! #[derive(crm_runtime::Record)]
+//! #[crm(object = "accounts", dictionary = "dictionaries")]
+//! struct AccountName {
+//!     id: crm_runtime::Id<AccountName>,
+//!     name: Option<String>,
+//!     #[crm(rename = "addresscounty/state")]
+//!     county: Option<String>,
+//! }
+//! ```
+//!
+//! Every field must exist in the object (by its Rust name or `rename`), with a compatible type;
+//! else the error is spanned on that field and suggests the closest field name. The struct
+//! becomes its own object type (same API name and fingerprint), so it is listed and filtered
+//! like a generated type; `#[crm(object_type = path::Account)]` instead makes it a record of an
+//! existing generated object type, sharing that type's filter fields.
+
+use crm_schema::{FieldDef, FieldType, ObjectDef};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// What the derive's attributes ask for, before the dictionary is read.
+pub struct Spec {
+    /// API name of the object (`accounts`).
+    pub object: String,
+    /// Snapshot directory, relative to the invoking crate's manifest.
+    pub dictionary: String,
+    /// The span of `object = "..."`, for errors about the object.
+    pub object_span: Span,
+    /// A generated object type to belong to, instead of being one's own object.
+    pub object_type: Option<syn::Path>,
+    /// The runtime crate path.
+    pub krate: syn::Path,
+}
+
+fn lit_str(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<syn::LitStr> {
+    meta.value()?.parse()
+}
+
+/// Reads `#[crm(object = "...", dictionary = "...", object_type = Path, crate = path)]`.
+pub fn parse(input: &syn::DeriveInput) -> syn::Result<Spec> {
+    let mut object = None;
+    let mut dictionary = None;
+    let mut object_type = None;
+    let mut krate: syn::Path = syn::parse_quote!(::crm_runtime);
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("crm")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("object") {
+                object = Some(lit_str(&meta)?);
+            } else if meta.path.is_ident("dictionary") {
+                dictionary = Some(lit_str(&meta)?.value());
+            } else if meta.path.is_ident("object_type") {
+                object_type = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("crate") {
+                krate = meta.value()?.parse()?;
+            } else {
+                return Err(meta.error("unknown `crm` option; expected `object`, `dictionary`, `object_type` or `crate`"));
+            }
+            Ok(())
+        })?;
+    }
+    let object = object.ok_or_else(|| {
+        syn::Error::new(
+            input.ident.span(),
+            "a projection names its object: `#[crm(object = \"accounts\")]`",
+        )
+    })?;
+    Ok(Spec {
+        object_span: object.span(),
+        object: object.value(),
+        dictionary: dictionary.unwrap_or_else(|| "dictionaries".to_owned()),
+        object_type,
+        krate,
+    })
+}
+
+/// The Rust-side name a projection field is matched by: its `rename`, or its identifier.
+fn wire_name(field: &syn::Field) -> syn::Result<(String, Span)> {
+    let mut rename = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("crm")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit = lit_str(&meta)?;
+                rename = Some((lit.value(), lit.span()));
+                Ok(())
+            } else {
+                Err(meta.error("unknown `crm` field option; expected `rename = \"<API name>\"`"))
+            }
+        })?;
+    }
+    match (rename, &field.ident) {
+        (Some(r), _) => Ok(r),
+        (None, Some(i)) => Ok((i.to_string().trim_start_matches("r#").to_owned(), i.span())),
+        (None, None) => Err(syn::Error::new(
+            field.span(),
+            "a projection has named fields",
+        )),
+    }
+}
+
+/// Finds a dictionary field by API name, or by the Rust identifier the generated type uses.
+fn lookup<'a>(object: &'a ObjectDef, name: &str) -> Option<&'a FieldDef> {
+    object
+        .field(name)
+        .or_else(|| object.fields.iter().find(|f| f.ident() == name))
+}
+
+/// The field name closest to `name`, if any is close.
+fn suggest(object: &ObjectDef, name: &str) -> Option<String> {
+    object
+        .fields
+        .iter()
+        .flat_map(|f| [f.api_name.clone(), f.ident()])
+        .map(|candidate| (edit_distance(name, &candidate), candidate))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Edit distance counting a swap of two neighbours as one edit (`nmae` -> `name`);
+/// hand-written because it is a dozen lines and only short names are compared.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+fn kind(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Id => "Id",
+        t if t.is_text() => "Text",
+        FieldType::Integer => "Integer",
+        FieldType::Decimal | FieldType::Currency | FieldType::Percent => "Decimal",
+        FieldType::Boolean => "Boolean",
+        FieldType::Date => "Date",
+        FieldType::DateTime => "DateTime",
+        FieldType::Lookup => "Lookup",
+        FieldType::Reference { .. } => "Reference",
+        FieldType::User => "User",
+        _ => "Unknown",
+    }
+}
+
+/// The projection's impls. On errors it still emits the trait impls (with every field left
+/// unread), so that one mistake gives one error and not a cascade where the type is used.
+pub fn expand(
+    input: &syn::DeriveInput,
+    spec: &Spec,
+    object: &ObjectDef,
+    tracked_file: &str,
+) -> TokenStream {
+    let krate = &spec.krate;
+    let rt = quote!(#krate::__private);
+    let name = &input.ident;
+    let mut errors: Vec<syn::Error> = Vec::new();
+    if !input.generics.params.is_empty() {
+        errors.push(syn::Error::new(
+            input.generics.span(),
+            "a projection cannot be generic",
+        ));
+    }
+    let fields = match &input.data {
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Named(named),
+            ..
+        }) => named.named.iter().collect(),
+        _ => {
+            errors.push(syn::Error::new(
+                input.ident.span(),
+                "`#[derive(Record)]` works on a struct with named fields",
+            ));
+            Vec::new()
+        }
+    };
+    let object_ty = match &spec.object_type {
+        Some(path) => quote!(#path),
+        None => quote!(#name),
+    };
+    let mut arms = Vec::new();
+    let mut empty = Vec::new();
+    let mut id_member = None;
+    for field in fields {
+        let Some(member) = &field.ident else { continue };
+        let is_id = wire_name(field)
+            .ok()
+            .and_then(|(w, _)| lookup(object, &w))
+            .is_some_and(|d| d.ty == FieldType::Id);
+        empty.push(if is_id {
+            quote!(#member: #rt::Id::new(0),)
+        } else {
+            quote!(#member: ::core::default::Default::default(),)
+        });
+        let (wire, span) = match wire_name(field) {
+            Ok(w) => w,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let Some(def) = lookup(object, &wire) else {
+            let hint = match suggest(object, &wire) {
+                Some(s) => format!("; did you mean `{s}`?"),
+                None => String::new(),
+            };
+            errors.push(syn::Error::new(
+                span,
+                format!("`{}` has no field `{wire}`{hint} (name a field by its API name with `#[crm(rename = \"...\")]`)", object.api_name),
+            ));
+            continue;
+        };
+        let key = &def.api_name;
+        let ty = &field.ty;
+        if def.ty == FieldType::Id {
+            id_member = Some(member.clone());
+            arms.push(quote_spanned!(ty.span()=> #key => #rt::id_field::<#object_ty, _>(&mut self.#member, map, cx)?,));
+        } else {
+            let k = syn::Ident::new(kind(&def.ty), Span::call_site());
+            arms.push(quote_spanned!(ty.span()=> #key => #rt::project::<#rt::kind::#k, #ty, _>(&mut self.#member, #key, map, cx)?,));
+        }
+    }
+    let id_expr = match &id_member {
+        Some(m) => quote!(self.#m),
+        None => {
+            if errors.is_empty() {
+                errors.push(syn::Error::new(
+                    input.ident.span(),
+                    format!(
+                        "a projection keeps the record id: add `id: {}::Id<{}>`",
+                        quote!(#krate).to_string().replace(' ', ""),
+                        quote!(#object_ty).to_string().replace(' ', "")
+                    ),
+                ));
+            }
+            quote!(#rt::Id::new(0))
+        }
+    };
+    let api = &object.api_name;
+    let fingerprint = &object.provenance.content_hash;
+    let record_type = match &object.record_type {
+        Some(r) => quote!(::core::option::Option::Some(#r)),
+        None => quote!(::core::option::Option::None),
+    };
+    let object_impl = spec.object_type.is_none().then(|| {
+        quote! {
+            impl #rt::Object for #name {
+                const API_NAME: &'static str = #api;
+                const RECORD_TYPE: ::core::option::Option<&'static str> = #record_type;
+                const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
+            }
+        }
+    });
+    let object_check = spec.object_type.as_ref().map(|path| {
+        let message = format!("`object_type` must be the generated type of `{api}`");
+        quote! {
+            const _: () = ::core::assert!(#rt::str_eq(<#path as #rt::Object>::API_NAME, #api), #message);
+        }
+    });
+    // After an error, decode nothing: the impls only exist to keep the rest of the crate quiet.
+    let field_body = if errors.is_empty() {
+        quote! {
+            match key {
+                #(#arms)*
+                _ => return ::core::result::Result::Ok(false),
+            }
+            ::core::result::Result::Ok(true)
+        }
+    } else {
+        quote! {
+            let _ = (key, map, cx);
+            ::core::result::Result::Ok(false)
+        }
+    };
+    let id_expr = if errors.is_empty() {
+        id_expr
+    } else {
+        quote!(#rt::Id::new(0))
+    };
+    let errors = errors.iter().map(syn::Error::to_compile_error);
+    quote! {
+        #(#errors)*
+        const _: () = {
+            const _: &[u8] = ::core::include_bytes!(#tracked_file);
+            #object_impl
+            #object_check
+            impl #rt::Record for #name {
+                type Object = #object_ty;
+                fn id(&self) -> #rt::Id<#object_ty> {
+                    #id_expr
+                }
+            }
+            impl #rt::DecodeRecord for #name {
+                const OBJECT: &'static str = #api;
+                fn empty() -> Self {
+                    #name { #(#empty)* }
+                }
+                fn field<'de, A: #rt::serde::de::MapAccess<'de>>(
+                    &mut self,
+                    key: &str,
+                    map: &mut A,
+                    cx: &mut #rt::Cx,
+                ) -> ::core::result::Result<bool, A::Error> {
+                    #field_body
+                }
+                fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
+                    ::core::option::Option::None
+                }
+                fn raw_id(&self) -> u64 {
+                    #rt::Record::id(self).get()
+                }
+            }
+            impl<'de> #rt::serde::Deserialize<'de> for #name {
+                fn deserialize<D: #rt::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    #rt::decode_record(d)
+                }
+            }
+        };
+    }
+}

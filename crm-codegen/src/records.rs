@@ -1,0 +1,146 @@
+//! The read model of an object (`Account`): every field as on the wire, `id` always present,
+//! the rest `Option`, unknown fields kept in `extra`; its decoder, encoder and runtime traits.
+
+use crm_schema::{FieldType, ObjectDef};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::names::{self, ident};
+use crate::types::{self, Context};
+
+pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
+    let rt = &cx.rt;
+    let t = ident(&object.type_name);
+    let api = &object.api_name;
+    let doc = format!(
+        "A record of `{api}`, as the API returns it.\n\nEvery field but `id` is optional: the API leaves out or nulls any of them. Values that do not fit their field's type fail decoding, or in lenient mode move into [`extra`](Self::extra).\n\n{}",
+        types::provenance_doc(object)
+    );
+    let mut members = Vec::new();
+    let mut empty = Vec::new();
+    let mut decode = Vec::new();
+    let mut encode = Vec::new();
+    for f in &object.fields {
+        let name = ident(&f.ident());
+        let key = &f.api_name;
+        let d = types::field_doc(f);
+        if f.ty == FieldType::Id {
+            members.push(quote!(#[doc = #d] pub #name: #rt::Id<#t>,));
+            empty.push(quote!(#name: #rt::Id::new(0),));
+            decode.push(quote!(#key => #rt::id_field(&mut self.#name, map, cx)?,));
+            encode.push(quote!(#rt::SerializeMap::serialize_entry(&mut map, #key, &self.#name)?;));
+        } else {
+            let ty = cx.value_ty(object, f);
+            members.push(quote!(#[doc = #d] pub #name: ::core::option::Option<#ty>,));
+            empty.push(quote!(#name: ::core::option::Option::None,));
+            decode.push(quote!(#key => #rt::field(&mut self.#name, #key, map, cx)?,));
+            encode.push(quote!(#rt::entry(&mut map, #key, &self.#name)?;));
+        }
+    }
+    let lines = cx.lines_of(object);
+    if let Some(line) = &lines {
+        members.push(quote! {
+            /// The opportunity's lines, present only when it was fetched with its lines
+            /// (`lines=true`).
+            pub lines: ::core::option::Option<::std::vec::Vec<#line>>,
+        });
+        empty.push(quote!(lines: ::core::option::Option::None,));
+        decode.push(quote!("lines" => #rt::nested(&mut self.lines, map)?,));
+        encode.push(quote!(#rt::entry(&mut map, "lines", &self.lines)?;));
+    }
+    let has_lines = lines.map(|line| {
+        quote! {
+            impl #rt::HasLines for #t {
+                type Line = #line;
+            }
+        }
+    });
+    let record_type = match &object.record_type {
+        Some(r) => quote!(::core::option::Option::Some(#r)),
+        None => quote!(::core::option::Option::None),
+    };
+    let fingerprint = &object.provenance.content_hash;
+    let builder = ident(&names::builder(object));
+    let patch = ident(&names::patch(object));
+    let unset = object.mandatory_fields().map(|_| quote!(#rt::Unset));
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #t {
+            #(#members)*
+            /// Fields the snapshot does not know, exactly as received, so that writing a record
+            /// back loses nothing.
+            pub extra: #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>,
+        }
+
+        impl #t {
+            /// Starts a create request; `build()` compiles once every mandatory field is set.
+            pub fn builder() -> #builder<#(#unset),*> {
+                #builder::new()
+            }
+
+            /// Starts an update request that changes nothing until told to.
+            pub fn patch() -> #patch {
+                ::core::default::Default::default()
+            }
+        }
+
+        impl #rt::Object for #t {
+            const API_NAME: &'static str = #api;
+            const RECORD_TYPE: ::core::option::Option<&'static str> = #record_type;
+            const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
+        }
+
+        impl #rt::Record for #t {
+            type Object = #t;
+            fn id(&self) -> #rt::Id<#t> {
+                self.id
+            }
+        }
+
+        #has_lines
+
+        impl #rt::DecodeRecord for #t {
+            const OBJECT: &'static str = #api;
+            fn empty() -> Self {
+                #t {
+                    #(#empty)*
+                    extra: #rt::serde_json::Map::new(),
+                }
+            }
+            fn field<'de, A: #rt::serde::de::MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+                cx: &mut #rt::Cx,
+            ) -> ::core::result::Result<bool, A::Error> {
+                match key {
+                    #(#decode)*
+                    _ => return ::core::result::Result::Ok(false),
+                }
+                ::core::result::Result::Ok(true)
+            }
+            fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
+                ::core::option::Option::Some(&mut self.extra)
+            }
+            fn raw_id(&self) -> u64 {
+                self.id.get()
+            }
+        }
+
+        impl<'de> #rt::serde::Deserialize<'de> for #t {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                #rt::decode_record(d)
+            }
+        }
+
+        impl #rt::serde::Serialize for #t {
+            fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(::core::option::Option::None)?;
+                #(#encode)*
+                #rt::entries(&mut map, &self.extra)?;
+                #rt::SerializeMap::end(map)
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Value types of CRM fields that std has no exact equivalent for: [`Decimal`] (money, kept
+//! digit for digit), [`Date`] and [`DateTime`] (the API's `YYYY-MM-DD` and
+//! `YYYY-MM-DD HH:MM:SS[.ffffff]` text).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+/// A value that could not be read as a CRM field type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseValueError {
+    kind: &'static str,
+    input: String,
+}
+
+impl ParseValueError {
+    fn new(kind: &'static str, input: &str) -> Self {
+        ParseValueError {
+            kind,
+            input: input.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ParseValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a {}", self.input, self.kind)
+    }
+}
+
+impl std::error::Error for ParseValueError {}
+
+/// An exact decimal number (currency, decimal and percent fields). It keeps the digits it was
+/// given as text, so a money amount never passes through a float; arithmetic is left to the
+/// user's decimal crate of choice (`"12.50".parse::<rust_decimal::Decimal>()`).
+///
+/// ```
+/// let price: crm_runtime::Decimal = "1234.50".parse().unwrap();
+/// assert_eq!(price.as_str(), "1234.50");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Decimal(Box<str>);
+
+impl Decimal {
+    /// The number as text, exactly as received or given: `-12.50`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads a JSON number that serde_json already turned into an `f64`. Rust prints the
+    /// shortest text that reads back as the same `f64`, which is the original literal for every
+    /// amount of up to 15 significant digits.
+    pub(crate) fn from_f64(v: f64) -> Option<Decimal> {
+        v.is_finite().then(|| Decimal(format!("{v}").into()))
+    }
+}
+
+/// Optional sign, digits, optional fraction: what the API sends and what it accepts.
+fn is_decimal(s: &str) -> bool {
+    let digits = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_prefix('+'))
+        .unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    all_digits(int)
+        && frac.is_none_or(|f| !f.is_empty() && all_digits(f))
+        && (!int.is_empty() || frac.is_some())
+}
+
+impl FromStr for Decimal {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if is_decimal(t) {
+            Ok(Decimal(t.into()))
+        } else {
+            Err(ParseValueError::new("decimal number", s))
+        }
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! decimal_from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Decimal {
+            fn from(v: $t) -> Self {
+                Decimal(v.to_string().into())
+            }
+        }
+    )*};
+}
+decimal_from_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// Sent as a JSON string: the exact digits survive every JSON parser on the way.
+impl Serialize for Decimal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::__private::decode_required(d)
+    }
+}
+
+const DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
+const DATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+const DATE_TIME_FRACTION: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
+const ISO_DATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+
+/// A calendar date (`YYYY-MM-DD`), as date fields hold it. Wraps [`time::Date`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub time::Date);
+
+/// A date and time without zone (`YYYY-MM-DD HH:MM:SS`), as the CRM stores it in the tenant's
+/// own time zone. Wraps [`time::PrimitiveDateTime`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub time::PrimitiveDateTime);
+
+impl Date {
+    /// The date from year, month (1-12) and day, if it exists.
+    pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<Date> {
+        let month = time::Month::try_from(month).ok()?;
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(Date)
+    }
+}
+
+impl DateTime {
+    /// The date at `hour:minute:second`, if that time exists.
+    pub fn new(date: Date, hour: u8, minute: u8, second: u8) -> Option<DateTime> {
+        let t = time::Time::from_hms(hour, minute, second).ok()?;
+        Some(DateTime(time::PrimitiveDateTime::new(date.0, t)))
+    }
+}
+
+/// A zero date (`0000-00-00`, `0000-00-00 00:00:00`) is MySQL's "no date": absent, not an error.
+pub(crate) fn is_zero_date(s: &str) -> bool {
+    s.starts_with("0000-00-00")
+        && s.bytes()
+            .all(|b| matches!(b, b'0' | b'-' | b':' | b' ' | b'.' | b'T'))
+}
+
+impl FromStr for Date {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        // A date field sometimes arrives with a midnight time attached.
+        let day = t.get(..10).filter(|_| {
+            t.len() == 10
+                || t.as_bytes()
+                    .get(10)
+                    .is_some_and(|b| *b == b' ' || *b == b'T')
+        });
+        day.and_then(|d| time::Date::parse(d, DATE).ok())
+            .map(Date)
+            .ok_or_else(|| ParseValueError::new("date (YYYY-MM-DD)", s))
+    }
+}
+
+impl FromStr for DateTime {
+    type Err = ParseValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        [DATE_TIME, DATE_TIME_FRACTION, ISO_DATE_TIME]
+            .iter()
+            .find_map(|f| time::PrimitiveDateTime::parse(t, f).ok())
+            .or_else(|| time::Date::parse(t, DATE).ok().map(|d| d.midnight()))
+            .map(DateTime)
+            .ok_or_else(|| ParseValueError::new("date and time (YYYY-MM-DD HH:MM:SS)", s))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        )
+    }
+}
+
+/// Whole seconds print as `YYYY-MM-DD HH:MM:SS`; a fraction adds microseconds, the precision
+/// the API accepts in filters.
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (d, t) = (self.0.date(), self.0.time());
+        write!(
+            f,
+            "{} {:02}:{:02}:{:02}",
+            Date(d),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )?;
+        if t.nanosecond() != 0 {
+            write!(f, ".{:06}", t.microsecond())?;
+        }
+        Ok(())
+    }
+}
+
+impl From<time::Date> for Date {
+    fn from(d: time::Date) -> Self {
+        Date(d)
+    }
+}
+
+impl From<time::PrimitiveDateTime> for DateTime {
+    fn from(d: time::PrimitiveDateTime) -> Self {
+        DateTime(d)
+    }
+}
+
+macro_rules! text_serde {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::__private::decode_required(d)
+            }
+        }
+    )*};
+}
+text_serde!(Date, DateTime);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_keep_every_digit() {
+        for ok in [
+            "0",
+            "-1",
+            "12.50",
+            "123456789012345678901234.000001",
+            ".5",
+            "+3",
+        ] {
+            assert_eq!(
+                ok.parse::<Decimal>().map(|d| d.to_string()),
+                Ok(ok.to_owned()),
+                "{ok}"
+            );
+        }
+        for bad in ["", "-", "1.", "1e5", "1,5", "abc", "1.2.3"] {
+            let err = bad.parse::<Decimal>().unwrap_err();
+            assert_eq!(err.to_string(), format!("`{bad}` is not a decimal number"));
+        }
+        assert_eq!(
+            Decimal::from_f64(1234.56).map(|d| d.to_string()),
+            Some("1234.56".into())
+        );
+        assert_eq!(Decimal::from_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn dates_read_the_api_forms() {
+        let d: Date = "2026-11-28".parse().unwrap();
+        assert_eq!(d.to_string(), "2026-11-28");
+        assert_eq!("2026-11-28 00:00:00".parse::<Date>().unwrap(), d);
+        let t: DateTime = "2023-01-05 12:34:56".parse().unwrap();
+        assert_eq!(t.to_string(), "2023-01-05 12:34:56");
+        let f: DateTime = "2023-01-05 12:34:56.789012".parse().unwrap();
+        assert_eq!(f.to_string(), "2023-01-05 12:34:56.789012");
+        assert_eq!("2023-01-05T12:34:56".parse::<DateTime>().unwrap(), t);
+        assert_eq!(
+            "2023-01-05".parse::<DateTime>().unwrap().to_string(),
+            "2023-01-05 00:00:00"
+        );
+        assert_eq!(
+            "2023-02-30".parse::<Date>().unwrap_err().to_string(),
+            "`2023-02-30` is not a date (YYYY-MM-DD)"
+        );
+        assert!("noon".parse::<DateTime>().is_err());
+        assert!(is_zero_date("0000-00-00") && is_zero_date("0000-00-00 00:00:00"));
+        assert!(!is_zero_date("0000-00-01"));
+    }
+}

@@ -1,0 +1,9 @@
+//! Cross-crate tests: the generated API over the committed `dictionaries/` (pass tests), the
+//! filter DSL's JSON, projections, and the trybuild UI tests of every compile error we promise.
+
+mod builders;
+mod filters;
+mod lookups;
+mod projection;
+mod records;
+mod ui;

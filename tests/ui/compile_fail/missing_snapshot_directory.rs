@@ -1,0 +1,4 @@
+// The snapshot directory does not exist.
+crm_runtime::schema!("snapshots/nowhere");
+
+fn main() {}
