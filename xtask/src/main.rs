@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's developer workflows, as Rust instead of shell scripts.
 
 mod check;
+mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ enum Command {
     /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
     /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
     RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    /// The whole flow against the embedded sandbox: start it, refresh a snapshot from it, show
+    /// the drift report, then create, list, patch, look up and delete with the typed API.
+    Tour,
 }
 
 /// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
@@ -38,6 +42,19 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Tour => {
+            let dictionaries = workspace_root().join("dictionaries");
+            let result = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+                .and_then(|rt| rt.block_on(tour::run(&dictionaries)));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::RefreshSchema(args) => {
             let runtime = tokio::runtime::Runtime::new();
             let code = match runtime {
