@@ -152,7 +152,9 @@ impl fmt::Display for RefreshError {
             }
             RefreshError::Invalid(e) => write!(
                 f,
-                "the tenant's dictionary does not validate: {e}\nAdd the suggested \"rename\" to the existing snapshot file and run the refresh again; overrides survive a refresh"
+                "the tenant's dictionary does not make a valid snapshot; nothing was written: {e}\n\
+                 A name collision is fixed by adding the suggested \"rename\" to the existing snapshot file \
+                 (overrides survive a refresh); a reference to a missing object by refreshing that object too."
             ),
             RefreshError::Io(e) => write!(
                 f,

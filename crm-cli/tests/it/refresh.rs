@@ -487,3 +487,81 @@ async fn renames_recorded_in_the_old_snapshot_survive_a_refresh() {
         Some("county")
     );
 }
+
+#[tokio::test]
+async fn a_name_collision_stops_the_refresh_until_a_rename_resolves_it() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    // The tenant added `Mobile` next to `mobile`: both would be the Rust field `mobile`.
+    let body = r#"{"object": "contacts", "fields": [
+        {"name": "id", "type": "int"}, {"name": "accountid", "type": "int", "required": 1},
+        {"name": "last", "type": "varchar(100)", "required": 1},
+        {"name": "mobile", "type": "varchar(50)"}, {"name": "Mobile", "type": "varchar(50)"}]}"#;
+    let base = proxy(sb.base_url.clone(), "/datadictionary/contacts", 200, body).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+
+    let err = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RefreshError::Invalid(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("fields `mobile` and `Mobile` of `contacts` all map to the Rust name `mobile`; add \"rename\""),
+        "{text}"
+    );
+    assert_same_content(&out, &committed());
+
+    // The user renames the existing field in the snapshot; the refresh then goes through and the
+    // rename is kept.
+    edited(&out, "contacts", |d| {
+        d.fields
+            .iter_mut()
+            .find(|f| f.api_name == "mobile")
+            .unwrap()
+            .rename = Some("mobile_phone".into());
+    });
+    let report = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!(report.written, vec!["contacts.json".to_owned()]);
+    let contacts = crm_schema::load_file(&out.join("contacts.json")).unwrap();
+    assert_eq!(contacts.field("mobile").unwrap().ident(), "mobile_phone");
+    assert_eq!(contacts.field("Mobile").unwrap().ident(), "mobile");
+}
+
+#[tokio::test]
+async fn refreshing_one_object_into_an_empty_directory_names_the_missing_reference() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("dictionaries"), false);
+    opts.objects = vec!["contacts".into()];
+    let err = refresh(&client(&sb.base_url, TOKEN), &opts)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("refers to object `accounts`, which is not in this snapshot"),
+        "{text}"
+    );
+    assert!(text.contains("by refreshing that object too"), "{text}");
+    assert!(!tmp.path().join("dictionaries").exists());
+}
+
+#[tokio::test]
+async fn an_unreachable_tenant_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let fast = crm_runtime::Client::builder()
+        .base_url(&base)
+        .token(TOKEN)
+        .retry_policy(crm_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = refresh(&fast, &options(tmp.path(), false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "GET /accounts: could not connect");
+}
