@@ -2,6 +2,7 @@
 
 mod check;
 mod sandbox;
+mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The whole flow against the embedded sandbox: start it, refresh a snapshot from it, show
+    /// the drift report, then create, list, patch, look up and delete with the typed API.
+    Tour,
 }
 
 /// The workspace root, from this crate's manifest directory, so xtask works from any cwd.
@@ -47,6 +51,19 @@ fn workspace_root() -> PathBuf {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Sandbox { args } => sandbox::run(args),
+        Command::Tour => {
+            let dictionaries = workspace_root().join("dictionaries");
+            let result = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+                .and_then(|rt| rt.block_on(tour::run(&dictionaries)));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::RefreshSchema(args) => {
             let runtime = tokio::runtime::Runtime::new();
             let code = match runtime {

@@ -123,7 +123,7 @@ pub(crate) async fn fetch_object<T: Tenant>(
         }
         Err(error) => return Err(FetchFailure::Request { path, error }),
     };
-    let mut def = crm_schema::raw::dictionary_from_response(
+    let mut def = crm_schema::raw::parse_dictionary_response(
         object,
         &body,
         source.clone(),

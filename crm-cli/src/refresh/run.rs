@@ -72,7 +72,7 @@ impl fmt::Display for Report {
         if self.drift.is_empty() {
             writeln!(f, "no drift: the snapshot matches the tenant")?;
         } else {
-            write!(f, "{}", self.drift)?;
+            writeln!(f, "{}", self.drift)?;
         }
         let verdict = match (self.check, self.drift.is_empty(), self.drift.has_breaking()) {
             (_, true, _) => "nothing to change".to_owned(),
@@ -152,7 +152,9 @@ impl fmt::Display for RefreshError {
             }
             RefreshError::Invalid(e) => write!(
                 f,
-                "the tenant's dictionary does not validate: {e}\nAdd the suggested \"rename\" to the existing snapshot file and run the refresh again; overrides survive a refresh"
+                "the tenant's dictionary does not make a valid snapshot; nothing was written: {e}\n\
+                 A name collision is fixed by adding the suggested \"rename\" to the existing snapshot file \
+                 (overrides survive a refresh); a reference to a missing object by refreshing that object too."
             ),
             RefreshError::Io(e) => write!(
                 f,

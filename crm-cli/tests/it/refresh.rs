@@ -80,23 +80,65 @@ fn assert_same_content(a: &Path, b: &Path) {
 }
 
 #[tokio::test]
-async fn a_round_trip_through_the_wire_loses_nothing_in_every_dictionary_shape() {
+async fn a_round_trip_through_the_wire_loses_nothing() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!((report.fetched, report.written.len()), (11, 11));
+    assert_same_content(&out, &committed());
+    let accounts = crm_schema::load(&out).unwrap();
+    assert_eq!(
+        accounts.object("accounts").unwrap().provenance.source,
+        Source::Sandbox {
+            base_url: "http://sandbox".into()
+        }
+    );
+}
+
+/// Bare shapes (an array, a map) carry no metadata, so the record type comes from the existing
+/// snapshot; everything else comes over the wire. A map of name -> type string is the one shape
+/// that cannot say what is mandatory or read-only: it must show that as drift, never hide it,
+/// and never call it breaking.
+#[tokio::test]
+async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
     for (name, shape) in DictionaryShape::ALL {
+        if *shape == DictionaryShape::MapTypes {
+            let sb = sandbox(&committed(), *shape).await;
+            let tmp = tempfile::tempdir().unwrap();
+            let out = tmp.path().join("dictionaries");
+            copy_dir(&committed(), &out);
+            let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+                .await
+                .unwrap();
+            assert_eq!(report.exit_code(), 1, "{report}");
+            let kinds: std::collections::BTreeSet<String> = report
+                .drift
+                .changes
+                .iter()
+                .map(|c| c.kind.to_string())
+                .collect();
+            assert_eq!(
+                kinds.into_iter().collect::<Vec<_>>(),
+                ["no longer mandatory", "now writable"]
+            );
+            continue;
+        }
         let sb = sandbox(&committed(), *shape).await;
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("dictionaries");
-        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false)).await;
-        let report = report.unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
-        assert_eq!(report.fetched, 11, "shape `{name}`");
-        assert_eq!(report.written.len(), 11, "shape `{name}`");
+        copy_dir(&committed(), &out);
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+            .await
+            .unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
+        assert_eq!(report.exit_code(), 0, "shape `{name}`: {report}");
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+            .await
+            .unwrap();
+        assert_eq!(report.written, Vec::<String>::new(), "shape `{name}`");
         assert_same_content(&out, &committed());
-        let first = crm_schema::load(&out).unwrap();
-        assert_eq!(
-            first.object("accounts").unwrap().provenance.source,
-            Source::Sandbox {
-                base_url: "http://sandbox".into()
-            }
-        );
     }
 }
 
@@ -444,4 +486,82 @@ async fn renames_recorded_in_the_old_snapshot_survive_a_refresh() {
             .as_deref(),
         Some("county")
     );
+}
+
+#[tokio::test]
+async fn a_name_collision_stops_the_refresh_until_a_rename_resolves_it() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    // The tenant added `Mobile` next to `mobile`: both would be the Rust field `mobile`.
+    let body = r#"{"object": "contacts", "fields": [
+        {"name": "id", "type": "int"}, {"name": "accountid", "type": "int", "required": 1},
+        {"name": "last", "type": "varchar(100)", "required": 1},
+        {"name": "mobile", "type": "varchar(50)"}, {"name": "Mobile", "type": "varchar(50)"}]}"#;
+    let base = proxy(sb.base_url.clone(), "/datadictionary/contacts", 200, body).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+
+    let err = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RefreshError::Invalid(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("fields `mobile` and `Mobile` of `contacts` all map to the Rust name `mobile`; add \"rename\""),
+        "{text}"
+    );
+    assert_same_content(&out, &committed());
+
+    // The user renames the existing field in the snapshot; the refresh then goes through and the
+    // rename is kept.
+    edited(&out, "contacts", |d| {
+        d.fields
+            .iter_mut()
+            .find(|f| f.api_name == "mobile")
+            .unwrap()
+            .rename = Some("mobile_phone".into());
+    });
+    let report = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!(report.written, vec!["contacts.json".to_owned()]);
+    let contacts = crm_schema::load_file(&out.join("contacts.json")).unwrap();
+    assert_eq!(contacts.field("mobile").unwrap().ident(), "mobile_phone");
+    assert_eq!(contacts.field("Mobile").unwrap().ident(), "mobile");
+}
+
+#[tokio::test]
+async fn refreshing_one_object_into_an_empty_directory_names_the_missing_reference() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("dictionaries"), false);
+    opts.objects = vec!["contacts".into()];
+    let err = refresh(&client(&sb.base_url, TOKEN), &opts)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("refers to object `accounts`, which is not in this snapshot"),
+        "{text}"
+    );
+    assert!(text.contains("by refreshing that object too"), "{text}");
+    assert!(!tmp.path().join("dictionaries").exists());
+}
+
+#[tokio::test]
+async fn an_unreachable_tenant_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let fast = crm_runtime::Client::builder()
+        .base_url(&base)
+        .token(TOKEN)
+        .retry_policy(crm_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = refresh(&fast, &options(tmp.path(), false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "GET /accounts: could not connect");
 }
