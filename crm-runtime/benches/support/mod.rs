@@ -133,7 +133,10 @@ impl Record for Account {
 
 /// The same record decoded without unknown-field capture (as a projection without `extra`
 /// decodes), to show what the capture costs.
-#[allow(dead_code, reason = "used by the decode bench only; the export bench shares this module")]
+#[allow(
+    dead_code,
+    reason = "used by the decode bench only; the export bench shares this module"
+)]
 pub(crate) struct NoExtra(pub(crate) Account);
 
 impl DecodeRecord for NoExtra {
