@@ -29,7 +29,13 @@ enum Command {
     },
     /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
     /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
-    RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    RefreshSchema {
+        /// API base URL.
+        #[arg(long, env = "CRM_BASE_URL", default_value = crm_runtime::DEFAULT_BASE_URL)]
+        base_url: String,
+        #[command(flatten)]
+        args: crm_cli::refresh::command::RefreshArgs,
+    },
     /// Run the local API emulator (crm-sandbox) with the workspace defaults; flags after
     /// `sandbox` go to it (`--listen`, `--records`, `--db`, ...; see crm-sandbox/README.md).
     Sandbox {
@@ -64,19 +70,22 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::RefreshSchema(args) => {
-            let runtime = tokio::runtime::Runtime::new();
-            let code = match runtime {
-                Ok(rt) => rt.block_on(crm_cli::refresh::command::run(
-                    args,
-                    &workspace_root().join("dictionaries"),
-                )),
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    crm_cli::refresh::command::EXIT_ERROR
+        Command::RefreshSchema { base_url, args } => {
+            use crm_cli::refresh::command::{EXIT_ERROR, run};
+            let out = workspace_root().join("dictionaries");
+            let result = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+                .and_then(|rt| rt.block_on(run(&base_url, args, &out)));
+            ExitCode::from(match result {
+                Ok(report) => {
+                    println!("{report}");
+                    report.exit_code()
                 }
-            };
-            ExitCode::from(code)
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    EXIT_ERROR
+                }
+            })
         }
         Command::Check { fix, dir } => match check::run(&dir, fix) {
             Ok(report) => {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crm_schema::Source;
 
-use super::{Options, refresh};
+use super::{Options, Report, refresh};
 
 /// Exit code for any error (a refused token, a failed request, an unreadable response, bad
 /// arguments): distinct from the drift codes 1 and 2 of `--check`.
@@ -15,9 +15,6 @@ pub const EXIT_ERROR: u8 = 3;
 /// shell history and process listings.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RefreshArgs {
-    /// API base URL [env: CRM_BASE_URL; default: https://apiv4.reallysimplesystems.com]
-    #[arg(long)]
-    pub base_url: Option<String>,
     /// Objects to refresh, comma-separated [default: the eleven standard objects]
     #[arg(long, value_delimiter = ',')]
     pub objects: Vec<String>,
@@ -76,33 +73,11 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Runs `refresh-schema` with `default_out` when `--out` is not given; prints the report on
-/// stdout and errors on stderr; returns the exit code.
-pub async fn run(args: RefreshArgs, default_out: &Path) -> u8 {
-    let base_url = args
-        .base_url
-        .or_else(|| std::env::var("CRM_BASE_URL").ok())
-        .unwrap_or_else(|| "https://apiv4.reallysimplesystems.com".to_owned());
-    let Some(token) = std::env::var("CRM_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-    else {
-        eprintln!(
-            "error: set CRM_TOKEN to an API v4 access token (create one in the CRM under Settings / Integrations / API V4)"
-        );
-        return EXIT_ERROR;
-    };
-    let client = match crm_runtime::Client::builder()
-        .base_url(&base_url)
-        .token(token)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-    };
+/// Runs `refresh-schema` against `base_url`, with `default_out` when `--out` is not given.
+/// The caller prints the report (stdout) and exits with [`Report::exit_code`], or prints the
+/// error (stderr) and exits with [`EXIT_ERROR`].
+pub async fn run(base_url: &str, args: RefreshArgs, default_out: &Path) -> Result<Report, String> {
+    let client = crate::client(base_url)?;
     let objects = if args.objects.is_empty() {
         crm_schema::STANDARD_OBJECTS
             .iter()
@@ -116,20 +91,11 @@ pub async fn run(args: RefreshArgs, default_out: &Path) -> u8 {
         out: args.out.unwrap_or_else(|| default_out.to_owned()),
         check: args.check,
         concurrency: args.concurrency,
-        source: source_for(&base_url),
+        source: source_for(base_url),
         fetched_at: now_rfc3339(),
         progress: true,
     };
-    match refresh(&client, &options).await {
-        Ok(report) => {
-            println!("{report}");
-            report.exit_code()
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_ERROR
-        }
-    }
+    refresh(&client, &options).await.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

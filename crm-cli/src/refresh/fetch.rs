@@ -90,7 +90,8 @@ pub(crate) enum FetchFailure {
 }
 
 fn is_gated(e: &FetchError) -> bool {
-    matches!(e.status, Some(402 | 403 | 404))
+    // 402 (the documented "forbidden"), 403 (what tenants send), 404 (object not enabled).
+    matches!(e.status, Some(402..=404))
 }
 
 /// Fetches `object`'s dictionary, then the lookup list of every dropdown field.

@@ -565,3 +565,77 @@ async fn an_unreachable_tenant_is_one_clear_error() {
         .unwrap_err();
     assert_eq!(err.to_string(), "GET /accounts: could not connect");
 }
+
+/// Runs the `crm` binary off the async threads (the sandbox runs on them).
+async fn crm(args: &[&str], base_url: &str, token: Option<&str>) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crm"));
+    cmd.args(args)
+        .env("CRM_BASE_URL", base_url)
+        .env_remove("CRM_TOKEN");
+    if let Some(t) = token {
+        cmd.env("CRM_TOKEN", t);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim_end().to_owned()
+}
+
+#[tokio::test]
+async fn the_crm_command_exits_0_1_2_and_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let out_arg = out.to_str().unwrap();
+    let check = ["refresh-schema", "--check", "--out", out_arg];
+
+    let same = sandbox(&committed(), DictionaryShape::Default).await;
+    let o = crm(&check, &same.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "no drift: the snapshot matches the tenant\n11 object(s) fetched, 0 skipped: nothing to change"
+    );
+
+    let grown = tmp.path().join("grown");
+    edited(&grown, "cases", |d| {
+        let mut f = d.field("subject").unwrap().clone();
+        f.api_name = "sla_breached".into();
+        f.ty = crm_schema::FieldType::Boolean;
+        f.required = false;
+        f.max_length = None;
+        d.fields.push(f);
+    });
+    let sb = sandbox(&grown, DictionaryShape::Default).await;
+    let o = crm(&check, &sb.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+
+    let broken = tmp.path().join("broken");
+    edited(&broken, "cases", |d| {
+        d.fields.retain(|f| f.api_name != "subject")
+    });
+    let sb = sandbox(&broken, DictionaryShape::Default).await;
+    let o = crm(&check, &sb.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("cases"), "{}", text(&o.stdout));
+
+    let o = crm(&check, &same.base_url, None).await;
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        text(&o.stderr),
+        "crm: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)"
+    );
+    let o = crm(&check, &same.base_url, Some("not-the-token")).await;
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).starts_with("crm: the tenant refused the token"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!text(&o.stderr).contains("not-the-token"));
+    // None of this wrote anything.
+    assert_same_content(&out, &committed());
+}
