@@ -64,7 +64,7 @@ pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
         out: snapshot,
         check: false,
         concurrency: 4,
-        source: refresh::command::source_for(&sandbox.base_url),
+        source: crm_schema::Source::for_base_url(&sandbox.base_url),
         fetched_at: "tour".to_owned(),
         progress: true,
     };
