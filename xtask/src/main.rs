@@ -55,7 +55,11 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = match crm_cli::refresh::command::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match cli.command {
         Command::Sandbox { args } => sandbox::run(args),
         Command::Tour => {
             let dictionaries = workspace_root().join("dictionaries");

@@ -11,6 +11,22 @@ use super::{Options, Report, refresh};
 /// arguments): distinct from the drift codes 1 and 2 of `--check`.
 pub const EXIT_ERROR: u8 = 3;
 
+/// Parses a command line whose `refresh-schema` subcommand reports every error with
+/// [`EXIT_ERROR`]: clap's usual exit code for bad arguments, 2, means "breaking drift" there, and a
+/// CI job with a mistyped flag must not read as drift. Help and version still exit 0.
+pub fn parse_args<C: clap::Parser>() -> Result<C, std::process::ExitCode> {
+    C::try_parse().map_err(|e| {
+        let _ = e.print();
+        let refresh = std::env::args().any(|a| a == "refresh-schema");
+        let code = match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+            _ if refresh => EXIT_ERROR,
+            _ => 2,
+        };
+        std::process::ExitCode::from(code)
+    })
+}
+
 /// Arguments of `refresh-schema`. The token comes only from `CRM_TOKEN`: a flag would put it in
 /// shell history and process listings.
 #[derive(Debug, Clone, clap::Args)]

@@ -407,7 +407,7 @@ async fn an_html_page_is_reported_saved_and_touches_no_snapshot() {
 #[tokio::test]
 async fn a_malformed_response_is_reported_and_touches_no_snapshot() {
     let (err, _out, _tmp) = unrecognised(
-        r#"{"fields": [{"name": "id", "type": "int"}, {"nme": 3}"#,
+        r#"{"fields": [{"name": "id", "type": "int"}, {"nme": 3}]}"#,
         200,
     )
     .await;
@@ -638,4 +638,108 @@ async fn the_crm_command_exits_0_1_2_and_3() {
     assert!(!text(&o.stderr).contains("not-the-token"));
     // None of this wrote anything.
     assert_same_content(&out, &committed());
+}
+
+#[tokio::test]
+async fn a_mistyped_flag_is_an_error_not_drift() {
+    let o = crm(
+        &["refresh-schema", "--check", "--objets", "accounts"],
+        "http://127.0.0.1:9",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).starts_with("error: unexpected argument '--objets' found"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = crm(&["refresh-schema", "--help"], "http://127.0.0.1:9", None).await;
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn an_object_name_that_is_a_path_is_refused() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("dictionaries"), false);
+    opts.objects = vec!["accounts".into(), "../escape".into()];
+    let err = refresh(&client(&sb.base_url, TOKEN), &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`../escape` is not an object name: use API object names such as `accounts` or `opportunity_lines` (letters, digits and `_`)"
+    );
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}
+
+#[tokio::test]
+async fn check_against_a_snapshot_that_does_not_load_is_an_error() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    std::fs::write(out.join("cases.json"), "{ not json").unwrap();
+    let err = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "the existing snapshot does not load, so there is nothing to check against: "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cases.json"), "{text}");
+    // Without --check the refresh replaces the broken file and says what it found.
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert!(
+        report.warnings[0].contains("does not load, so drift is shown against nothing"),
+        "{:?}",
+        report.warnings
+    );
+    assert_same_content(&out, &committed());
+}
+
+#[tokio::test]
+async fn cut_short_responses_are_retried_by_the_runtime() {
+    // 500s are not retried (the request may have done something); cut-short bodies are.
+    let faults = crm_sandbox::Faults {
+        truncate_rate: 0.3,
+        ..Default::default()
+    };
+    let config = Config::new(TOKEN)
+        .with_dictionaries(committed())
+        .with_records(0)
+        .with_faults(faults);
+    let sb = crm_sandbox::spawn(config).await.unwrap();
+    let patient = crm_runtime::Client::builder()
+        .base_url(&sb.base_url)
+        .token(TOKEN)
+        .retry_policy(
+            crm_runtime::RetryPolicy::default()
+                .max_attempts(12)
+                .initial_backoff(std::time::Duration::from_millis(1))
+                .max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    let report = refresh(&patient, &options(&out, false)).await.unwrap();
+    assert_eq!(report.written.len(), 11);
+    assert_same_content(&out, &committed());
+    let lookups: usize = crm_schema::load(&committed())
+        .unwrap()
+        .iter()
+        .map(|o| o.fields.iter().filter(|f| f.lookup.is_some()).count())
+        .sum();
+    let clean_run = 1 + 11 + lookups as u64;
+    assert!(
+        sb.state.calls().total > clean_run,
+        "faults were injected, so some calls were repeated"
+    );
 }
