@@ -129,13 +129,13 @@ fn stage_and_swap(
             // Subdirectories (such as `.raw/`) were not copied; carry them over from the old
             // snapshot, which now sits at `staging`.
             for entry in fs::read_dir(staging)?.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    if let Err(e) = fs::rename(entry.path(), dir.join(entry.file_name())) {
-                        warnings.push(format!(
-                            "could not keep {}: {e}",
-                            dir.join(entry.file_name()).display()
-                        ));
-                    }
+                if entry.file_type().is_ok_and(|t| t.is_dir())
+                    && let Err(e) = fs::rename(entry.path(), dir.join(entry.file_name()))
+                {
+                    warnings.push(format!(
+                        "could not keep {}: {e}",
+                        dir.join(entry.file_name()).display()
+                    ));
                 }
             }
         }
