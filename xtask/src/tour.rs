@@ -22,16 +22,6 @@ use crm::account::{self, Account, AccountSector, AccountType, fields as a};
 
 const TOKEN: &str = "tour-token";
 
-fn copy_snapshot(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)?.flatten() {
-        if entry.file_type()?.is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
-}
-
 /// Runs the tour, printing a transcript on stdout.
 pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
     println!("1. Start the sandbox (the API emulator, SQLite in memory, seeded data)");
@@ -49,30 +39,40 @@ pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
 
-    let work = std::env::temp_dir().join(format!("crm-tour-{}", std::process::id()));
-    let snapshot = work.join("dictionaries");
-    copy_snapshot(dictionaries, &snapshot).map_err(|e| format!("cannot copy the snapshot: {e}"))?;
-    println!(
-        "2. Refresh a snapshot from it (into a copy of dictionaries/ in {})",
-        work.display()
-    );
-    let options = Options {
+    let work =
+        tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
+    let fresh = work.path().join("dictionaries");
+    let mut options = Options {
         objects: crm_schema::STANDARD_OBJECTS
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),
-        out: snapshot,
+        out: fresh.clone(),
         check: false,
         concurrency: 4,
         source: crm_schema::Source::for_base_url(&sandbox.base_url),
         fetched_at: "tour".to_owned(),
         progress: true,
     };
+    println!("2. Refresh a snapshot from it into {}", fresh.display());
     let report = refresh::refresh(&client, &options)
         .await
-        .map_err(|e| e.to_string());
-    let _ = std::fs::remove_dir_all(&work);
-    for line in report?.to_string().lines() {
+        .map_err(|e| e.to_string())?;
+    println!(
+        "   {} object(s) fetched, {} file(s) written\n",
+        report.fetched,
+        report.written.len()
+    );
+
+    println!(
+        "3. Check the committed dictionaries/ against it (what `refresh-schema --check` prints)"
+    );
+    options.out = dictionaries.to_owned();
+    options.check = true;
+    let report = refresh::refresh(&client, &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    for line in report.to_string().lines() {
         println!("   {line}");
     }
     println!();
@@ -87,7 +87,7 @@ pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
 
 async fn typed_tour(client: &Client) -> Result<(), Error> {
     println!(
-        "3. Create an account with the typed builder (name is mandatory: leaving it out does not compile)"
+        "4. Create an account with the typed builder (name is mandatory: leaving it out does not compile)"
     );
     let new = Account::builder()
         .name("Tour Ltd")
@@ -108,7 +108,7 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     );
 
     println!(
-        "4. Stream accounts with a typed filter and order (leadscore >= 50, by leadscore desc then name)"
+        "5. Stream accounts with a typed filter and order (leadscore >= 50, by leadscore desc then name)"
     );
     let query = client
         .list::<Account>()
@@ -127,7 +127,7 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     }
     println!();
 
-    println!("5. Patch it: set the phone, clear the sector (only touched fields are sent)");
+    println!("6. Patch it: set the phone, clear the sector (only touched fields are sent)");
     let patch = Account::patch().phone("+44 1234 567890").clear_sector();
     let updated: Account = client.update(created.id, &patch).await?;
     println!(
@@ -138,13 +138,13 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     );
 
     println!(
-        "6. Read a dropdown as its typed enum (values the snapshot does not know arrive as Other)"
+        "7. Read a dropdown as its typed enum (values the snapshot does not know arrive as Other)"
     );
     let types = client.lookup::<account::lookups::Type>().await?;
     let shown: Vec<String> = types.iter().map(|t| format!("{t:?}")).collect();
     println!("   GET /lookup/accounts/type -> {}\n", shown.join(", "));
 
-    println!("7. Delete it, then read it again");
+    println!("8. Delete it, then read it again");
     client.delete(created.id).await?;
     println!("   DELETE /accounts/{} -> done", created.id);
     match client.get::<Account>(created.id).await {
