@@ -5,39 +5,10 @@ use std::io::{IsTerminal, Write};
 use crm_runtime::{Client, PageSize};
 use futures::TryStreamExt;
 
-use crate::{Cli, Command};
+use crate::ApiCommand as Command;
+use crm_cli::{client, explain};
 
-/// A command's failure, already worded for the user.
-pub(crate) type Failure = String;
-
-/// The error and its causes on one line: the runtime's `Display` leaves the cause (a refused
-/// connection, say) to `source()`, which a person at a terminal wants to see.
-fn explain(e: crm_runtime::Error) -> Failure {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
-fn client(base_url: &str) -> Result<Client, Failure> {
-    let token = std::env::var("CRM_TOKEN").unwrap_or_default();
-    if token.trim().is_empty() {
-        return Err("CRM_TOKEN is not set: put your API v4 access token in it".to_owned());
-    }
-    Client::builder()
-        .base_url(base_url)
-        .token(token.trim())
-        .user_agent(concat!("crm-cli/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(explain)
-}
+use crm_cli::Failure;
 
 fn check_json(what: &str, text: &str) -> Result<(), Failure> {
     match serde_json::from_str::<serde_json::Value>(text) {
@@ -98,9 +69,9 @@ fn one_line(json: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
-    let client = client(&cli.base_url)?;
-    match cli.command {
+pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure> {
+    let client = client(base_url)?;
+    match command {
         Command::Export {
             object,
             q,

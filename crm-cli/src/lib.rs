@@ -1,3 +1,39 @@
-//! The library behind the `crm` command line, also used by `cargo xtask`.
+//! The library behind the `crm` command line, also used by `cargo xtask`: the client from the
+//! environment, error wording, and `refresh-schema`.
 
 pub mod refresh;
+
+use crm_runtime::Client;
+
+/// A failure, already worded for the user as one line.
+pub type Failure = String;
+
+/// The error and its causes on one line: the runtime's `Display` leaves the cause (a refused
+/// connection, say) to `source()`, which a person at a terminal wants to see.
+pub fn explain(e: crm_runtime::Error) -> Failure {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// A client for `base_url` with the token from `CRM_TOKEN` (never from a flag).
+pub fn client(base_url: &str) -> Result<Client, Failure> {
+    let token = std::env::var("CRM_TOKEN").unwrap_or_default();
+    if token.trim().is_empty() {
+        return Err("CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)".to_owned());
+    }
+    Client::builder()
+        .base_url(base_url)
+        .token(token.trim())
+        .user_agent(concat!("crm-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(explain)
+}

@@ -22,6 +22,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Api(ApiCommand),
+    /// Snapshots the data dictionary and lookups into `dictionaries/` for `schema!`.
+    ///
+    /// Everything is fetched and checked before anything is written, and the snapshot directory
+    /// is replaced in one step. A drift report compares the tenant with the old snapshot. Exit
+    /// codes: with --check, 0 no drift, 1 additive drift, 2 breaking drift; 3 on any error.
+    RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+}
+
+/// The commands that read from the API and print what they read.
+#[derive(Debug, Subcommand)]
+enum ApiCommand {
     /// Writes every record of an object as NDJSON on stdout, exactly as received.
     Export {
         /// API name of the object (`accounts`).
@@ -72,7 +85,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match crm_cli::refresh::command::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -83,7 +99,28 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let command = match cli.command {
+        Command::Api(command) => command,
+        Command::RefreshSchema(args) => {
+            use crm_cli::refresh::command::{EXIT_ERROR, run};
+            let result = runtime.block_on(run(
+                &cli.base_url,
+                args,
+                std::path::Path::new("dictionaries"),
+            ));
+            return ExitCode::from(match result {
+                Ok(report) => {
+                    println!("{report}");
+                    report.exit_code()
+                }
+                Err(message) => {
+                    eprintln!("crm: {message}");
+                    EXIT_ERROR
+                }
+            });
+        }
+    };
+    match runtime.block_on(commands::run(&cli.base_url, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("crm: {message}");

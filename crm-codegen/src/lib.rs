@@ -5,6 +5,7 @@
 //! them at once.
 //!
 //! One module per concern:
+//! - [`args`]: the arguments of `schema!`, parsed here so the macro crate stays a shim;
 //! - [`names`]: Rust names of the generated items, and the collision check between them;
 //! - `types`: each field's Rust type, filter field type and docs;
 //! - `records`: the read model (`Account`), its tolerant decoder and the `Object`/`Record`

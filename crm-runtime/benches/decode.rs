@@ -6,12 +6,12 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use crm_runtime::{Page, RawRecord};
 use serde_json::{Value, json};
 
 mod support;
-use support::Account;
+use support::{Account, NoExtra};
 
 /// A page like a tenant's: 25 fields per record (20 standard, 5 custom the type does not
 /// know), ~30% nulls, `""` next to null, UTF-8, escapes in notes, numbers as strings sometimes.
@@ -141,5 +141,75 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// The ratios, measured round-robin so that the machine's noise falls on every variant alike
+/// (criterion runs the variants one after another).
+fn interleaved() {
+    type Variant = (&'static str, fn(&[u8]));
+    let body = page();
+    let variants: [Variant; 6] = [
+        ("serde_json_value", |b| {
+            drop(black_box(
+                serde_json::from_slice::<Value>(b).expect("value"),
+            ))
+        }),
+        ("plain_serde_derive_no_extra", |b| {
+            drop(black_box(
+                serde_json::from_slice::<PlainPage>(b).expect("plain"),
+            ))
+        }),
+        ("typed_with_extra", |b| {
+            drop(black_box(
+                Page::<Account>::from_json("accounts", b, false).expect("typed"),
+            ))
+        }),
+        ("typed_no_extra", |b| {
+            drop(black_box(
+                Page::<NoExtra>::from_json("accounts", b, false).expect("typed"),
+            ))
+        }),
+        ("typed_with_extra_lenient", |b| {
+            drop(black_box(
+                Page::<Account>::from_json("accounts", b, true).expect("typed"),
+            ))
+        }),
+        ("raw_records", |b| {
+            drop(black_box(
+                Page::<RawRecord>::from_json("accounts", b, false).expect("raw"),
+            ))
+        }),
+    ];
+    let mut times = vec![Vec::new(); variants.len()];
+    for _ in 0..21 {
+        for (i, (_, f)) in variants.iter().enumerate() {
+            let t = std::time::Instant::now();
+            for _ in 0..40 {
+                f(black_box(&body));
+            }
+            times[i].push(t.elapsed() / 40);
+        }
+    }
+    let medians: Vec<_> = times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect();
+    println!("interleaved medians (21 rounds x 40 pages):");
+    for ((name, _), m) in variants.iter().zip(&medians) {
+        println!(
+            "  {name:30} {m:>10.1?}/page  {:.2}x Value",
+            medians[0].as_secs_f64() / m.as_secs_f64()
+        );
+    }
+}
+
 criterion_group!(benches, decode);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+    interleaved();
+}

@@ -151,6 +151,16 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
             serde_json::Value::String(s) => s.trim().parse().ok(),
             _ => None,
         });
+        if field.is_none() {
+            // Generated decoders fail at the record and name the field in their message.
+            field = message
+                .split_once("field `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(name, _)| name.to_owned());
+            if let (Some(f), Some(r)) = (&field, record) {
+                cur = r.get(f.as_str()).or(cur);
+            }
+        }
         snippet_text = cur.map(|v| snippet(&v.to_string(), 60));
     } else {
         // Not JSON at all: show the text around the failure.

@@ -64,12 +64,22 @@ impl Client {
                     .with_request("GET", &format!("/datadictionary/{object}"))
                     .with_detail(format!("data dictionary not understood: {e}"))
             })?;
-        for field in &mut def.fields {
-            if let Some(list) = &mut field.lookup
-                && list.values.is_empty()
-            {
-                list.values = self.lookup_values(object, &field.api_name).await?;
+        // Every dropdown's list comes from the lookup endpoint (the dictionary may name the list
+        // without its values), merged the way the refresh command merges it.
+        for i in 0..def.fields.len() {
+            if def.fields[i].ty != crm_schema::FieldType::Lookup {
+                continue;
             }
+            let name = def.fields[i].api_name.clone();
+            let values = self.lookup_values(object, &name).await?;
+            let list = def.fields[i]
+                .lookup
+                .get_or_insert_with(|| crm_schema::LookupList {
+                    list_name: crm_schema::raw::default_list_name(object, &name),
+                    restricted: false,
+                    values: Vec::new(),
+                });
+            crm_schema::raw::merge_lookup_values(list, values);
         }
         Ok(def)
     }

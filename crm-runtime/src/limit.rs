@@ -61,7 +61,11 @@ impl Pacer {
             }
             at
         };
-        tokio::time::sleep_until(wait_until).await;
+        // A timer rounds up to the driver's 1 ms tick even when already due, which would cost
+        // every request a millisecond; only wait when there is something to wait for.
+        if wait_until > Instant::now() {
+            tokio::time::sleep_until(wait_until).await;
+        }
         permit
     }
 

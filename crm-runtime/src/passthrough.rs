@@ -28,7 +28,7 @@ impl Client {
         for (key, value) in query {
             call = call.query(key, *value);
         }
-        self.execute(&call, |_, resp| async move { Ok(read_body(resp).await?) })
+        self.execute(&call, |_, resp| async move { read_body(resp).await })
             .await
     }
 }

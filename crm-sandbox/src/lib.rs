@@ -136,8 +136,21 @@ pub fn app(state: State) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::layer))
+        .layer(axum::middleware::from_fn(log))
         .layer(DefaultBodyLimit::max(doc_limit))
         .with_state(state)
+}
+
+/// Logs every request at debug level (`RUST_LOG=crm_sandbox=debug`), on stderr in the binary.
+async fn log(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed = ?started.elapsed(), "request");
+    resp
 }
 
 /// A sandbox serving on a local port, started by [`spawn`]. Dropping it stops the server.

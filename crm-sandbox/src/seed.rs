@@ -146,7 +146,12 @@ fn value(
     counts: Counts<'_>,
 ) -> SqlValue {
     let records = counts.default;
-    let roll: f64 = rng.random();
+    // Required fields never get the null / "" / zero-date quirks: the CRM would not hold them.
+    let roll: f64 = if f.required {
+        0.5 + rng.random::<f64>() / 2.0
+    } else {
+        rng.random()
+    };
     let name = f.api_name.as_str();
     let text = |s: String| SqlValue::Text(clip(s, f.max_length));
     match &f.ty {

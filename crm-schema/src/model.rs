@@ -90,6 +90,37 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// The provenance of a snapshot fetched from `base_url`: [`Source::Sandbox`] for a loopback
+    /// host (the emulator), [`Source::Tenant`] otherwise; user name and password are removed
+    /// from the URL, as is a trailing `/`, so no credential is ever written to a snapshot.
+    pub fn for_base_url(base_url: &str) -> Source {
+        let (scheme, rest) = base_url.split_once("://").unwrap_or(("", base_url));
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let host_port = authority.rsplit('@').next().unwrap_or(authority);
+        let host = match host_port.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host_port.split(':').next().unwrap_or_default(),
+        };
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let tail = tail.trim_end_matches('/');
+        let base_url = if scheme.is_empty() {
+            format!("{host_port}{tail}")
+        } else {
+            format!("{scheme}://{host_port}{tail}")
+        };
+        if loopback {
+            Source::Sandbox { base_url }
+        } else {
+            Source::Tenant { base_url }
+        }
+    }
+}
+
 /// One field of an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldDef {

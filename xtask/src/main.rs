@@ -2,6 +2,8 @@
 
 mod bench_compile;
 mod check;
+mod sandbox;
+mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +30,23 @@ enum Command {
     },
     /// Snapshot a tenant's data dictionary and lookup lists into `dictionaries/` (token from
     /// CRM_TOKEN); with --check, only report drift (exit 0 none, 1 additive, 2 breaking, 3 error).
-    RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    RefreshSchema {
+        /// API base URL.
+        #[arg(long, env = "CRM_BASE_URL", default_value = crm_runtime::DEFAULT_BASE_URL)]
+        base_url: String,
+        #[command(flatten)]
+        args: crm_cli::refresh::command::RefreshArgs,
+    },
+    /// Run the local API emulator (crm-sandbox) with the workspace defaults; flags after
+    /// `sandbox` go to it (`--listen`, `--records`, `--db`, ...; see crm-sandbox/README.md).
+    Sandbox {
+        /// Flags for crm-sandbox.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// The whole flow against the embedded sandbox: start it, refresh a snapshot from it, show
+    /// the drift report, then create, list, patch, look up and delete with the typed API.
+    Tour,
     /// Measure `cargo check` / `cargo build` of `schema!`-generated code against hand-written
     /// plain serde structs (11 objects x F fields) and record the ratios in BENCHMARKS.md.
     BenchCompile {
@@ -51,21 +69,12 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::RefreshSchema(args) => {
-            let runtime = tokio::runtime::Runtime::new();
-            let code = match runtime {
-                Ok(rt) => rt.block_on(crm_cli::refresh::command::run(
-                    args,
-                    &workspace_root().join("dictionaries"),
-                )),
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    crm_cli::refresh::command::EXIT_ERROR
-                }
-            };
-            ExitCode::from(code)
-        }
+    let cli = match crm_cli::refresh::command::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match cli.command {
+        Command::Sandbox { args } => sandbox::run(args),
         Command::BenchCompile {
             fields,
             rounds,
@@ -88,6 +97,36 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+        Command::Tour => {
+            let dictionaries = workspace_root().join("dictionaries");
+            let result = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+                .and_then(|rt| rt.block_on(tour::run(&dictionaries)));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::RefreshSchema { base_url, args } => {
+            use crm_cli::refresh::command::{EXIT_ERROR, run};
+            let out = workspace_root().join("dictionaries");
+            let result = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))
+                .and_then(|rt| rt.block_on(run(&base_url, args, &out)));
+            ExitCode::from(match result {
+                Ok(report) => {
+                    println!("{report}");
+                    report.exit_code()
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    EXIT_ERROR
+                }
+            })
         }
         Command::Check { fix, dir } => match check::run(&dir, fix) {
             Ok(report) => {

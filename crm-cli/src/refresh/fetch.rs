@@ -7,34 +7,66 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use crm_schema::{FieldType, LookupList, ObjectDef, Source};
 
-/// What a tenant transport must offer: one `GET` returning the body as received, with the
-/// runtime's retry policy already applied. `crm_runtime::Client` is the implementation; tests
-/// may bring their own.
+/// What the refresh needs from a tenant, with the runtime's retry policy already applied.
+/// `crm_runtime::Client` is the implementation; tests may bring their own.
 pub trait Tenant: Sync {
-    /// `GET {base}/{segments...}?{query}` (segments percent-encoded); the body of a 2xx, else the
-    /// failure.
-    fn get(
+    /// A cheap call every plan allows (`GET /accounts?limit=1`), to tell a refused token from
+    /// a gated object before anything else is fetched.
+    fn probe(&self) -> impl Future<Output = Result<(), FetchError>> + Send;
+    /// The body of `GET /datadictionary/{object}`.
+    fn dictionary(&self, object: &str) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
+    /// The body of `GET /lookup/{object}/{field}`.
+    fn lookup(
         &self,
-        segments: &[&str],
-        query: &[(&'static str, &str)],
+        object: &str,
+        field: &str,
     ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
 }
 
-impl Tenant for crm_runtime::Client {
-    async fn get(
-        &self,
-        segments: &[&str],
-        query: &[(&'static str, &str)],
-    ) -> Result<Vec<u8>, FetchError> {
-        self.get_bytes(segments, query)
-            .await
-            .map(|body| body.to_vec())
-            .map_err(|e| FetchError {
-                status: e.status(),
-                unauthorised: e.is_unauthorised(),
-                message: e.to_string(),
-            })
+fn fetch_error(e: &crm_runtime::Error) -> FetchError {
+    FetchError {
+        status: e.status(),
+        unauthorised: e.is_unauthorised(),
+        message: e.to_string(),
     }
+}
+
+impl Tenant for crm_runtime::Client {
+    async fn probe(&self) -> Result<(), FetchError> {
+        self.get_bytes(&["accounts"], &[("limit", "1")])
+            .await
+            .map(drop)
+            .map_err(|e| fetch_error(&e))
+    }
+
+    async fn dictionary(&self, object: &str) -> Result<Vec<u8>, FetchError> {
+        // `dictionary_raw` retries a body cut short; a body that is whole but not JSON (an HTML
+        // page) is fetched once more as it is, so the refresh can show and save what came.
+        match self.dictionary_raw(object).await {
+            Ok(body) => Ok(body.to_vec()),
+            Err(e) if e.is_decode() => as_received(self, &["datadictionary", object]).await,
+            Err(e) => Err(fetch_error(&e)),
+        }
+    }
+
+    async fn lookup(&self, object: &str, field: &str) -> Result<Vec<u8>, FetchError> {
+        match self.lookup_raw(object, field).await {
+            Ok(body) => Ok(body.to_vec()),
+            Err(e) if e.is_decode() => as_received(self, &["lookup", object, field]).await,
+            Err(e) => Err(fetch_error(&e)),
+        }
+    }
+}
+
+async fn as_received(
+    client: &crm_runtime::Client,
+    segments: &[&str],
+) -> Result<Vec<u8>, FetchError> {
+    client
+        .get_bytes(segments, &[])
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|e| fetch_error(&e))
 }
 
 /// A failed `GET`, reduced to what the refresh needs to decide and to explain.
@@ -90,7 +122,8 @@ pub(crate) enum FetchFailure {
 }
 
 fn is_gated(e: &FetchError) -> bool {
-    matches!(e.status, Some(402 | 403 | 404))
+    // 402 (the documented "forbidden"), 403 (what tenants send), 404 (object not enabled).
+    matches!(e.status, Some(402..=404))
 }
 
 /// Fetches `object`'s dictionary, then the lookup list of every dropdown field.
@@ -99,10 +132,9 @@ pub(crate) async fn fetch_object<T: Tenant>(
     object: &str,
     source: &Source,
     fetched_at: &str,
-    concurrency: usize,
 ) -> Result<Fetched, FetchFailure> {
     let path = format!("/datadictionary/{object}");
-    let body = match tenant.get(&["datadictionary", object], &[]).await {
+    let body = match tenant.dictionary(object).await {
         Ok(body) => body,
         Err(e) if is_gated(&e) => {
             let reason = match add_on(object) {
@@ -123,7 +155,7 @@ pub(crate) async fn fetch_object<T: Tenant>(
         }
         Err(error) => return Err(FetchFailure::Request { path, error }),
     };
-    let mut def = crm_schema::raw::dictionary_from_response(
+    let mut def = crm_schema::raw::parse_dictionary_response(
         object,
         &body,
         source.clone(),
@@ -145,18 +177,21 @@ pub(crate) async fn fetch_object<T: Tenant>(
     let lists: Vec<(usize, Vec<crm_schema::LookupValue>)> = stream::iter(dropdowns)
         .map(|(i, field)| async move {
             let path = format!("/lookup/{object}/{field}");
-            let body = tenant
-                .get(&["lookup", object, &field], &[])
-                .await
-                .map_err(|error| FetchFailure::Request {
-                    path: path.clone(),
-                    error,
-                })?;
+            let body =
+                tenant
+                    .lookup(object, &field)
+                    .await
+                    .map_err(|error| FetchFailure::Request {
+                        path: path.clone(),
+                        error,
+                    })?;
             let values = crm_schema::raw::lookup_values_from_response(&body)
                 .map_err(|error| FetchFailure::Unrecognised { path, body, error })?;
             Ok::<_, FetchFailure>((i, values))
         })
-        .buffered(concurrency.max(1))
+        // One lookup at a time per object: objects are already fetched side by side, so the
+        // number of requests in flight stays at `--concurrency`.
+        .buffered(1)
         .try_collect()
         .await?;
     for (i, values) in lists {

@@ -72,7 +72,7 @@ impl fmt::Display for Report {
         if self.drift.is_empty() {
             writeln!(f, "no drift: the snapshot matches the tenant")?;
         } else {
-            write!(f, "{}", self.drift)?;
+            writeln!(f, "{}", self.drift)?;
         }
         let verdict = match (self.check, self.drift.is_empty(), self.drift.has_breaking()) {
             (_, true, _) => "nothing to change".to_owned(),
@@ -118,6 +118,10 @@ pub enum RefreshError {
     Invalid(crm_schema::Error),
     /// Writing the snapshot failed.
     Io(std::io::Error),
+    /// An object name that is not one (`../x`).
+    BadObjectName(String),
+    /// `--check` found nothing to compare against: the existing snapshot does not load.
+    OldSnapshot(crm_schema::Error),
 }
 
 impl fmt::Display for RefreshError {
@@ -152,7 +156,18 @@ impl fmt::Display for RefreshError {
             }
             RefreshError::Invalid(e) => write!(
                 f,
-                "the tenant's dictionary does not validate: {e}\nAdd the suggested \"rename\" to the existing snapshot file and run the refresh again; overrides survive a refresh"
+                "the tenant's dictionary does not make a valid snapshot; nothing was written: {e}\n\
+                 A name collision is fixed by adding the suggested \"rename\" to the existing snapshot file \
+                 (overrides survive a refresh); a reference to a missing object by refreshing that object too."
+            ),
+            RefreshError::BadObjectName(name) => write!(
+                f,
+                "`{name}` is not an object name: use API object names such as `accounts` or `opportunity_lines` (letters, digits and `_`)"
+            ),
+            RefreshError::OldSnapshot(e) => write!(
+                f,
+                "the existing snapshot does not load, so there is nothing to check against: {e}\n\
+                 Fix it by hand (`cargo xtask check` says how) or run without --check to replace it."
             ),
             RefreshError::Io(e) => write!(
                 f,
@@ -199,9 +214,12 @@ pub async fn refresh_with_hook<T: Tenant>(
     options: &Options,
     hook: &mut dyn FnMut(Stage) -> std::io::Result<()>,
 ) -> Result<Report, RefreshError> {
+    if let Some(bad) = options.objects.iter().find(|o| !is_object_name(o)) {
+        return Err(RefreshError::BadObjectName(bad.clone()));
+    }
     // Every object refusing the token would also look like "not on the plan"; ask for something
     // every plan has first, so a bad token fails fast with the right advice.
-    if let Err(e) = tenant.get(&["accounts"], &[("limit", "1")]).await {
+    if let Err(e) = tenant.probe().await {
         return Err(if e.unauthorised {
             RefreshError::BadToken(e)
         } else {
@@ -212,7 +230,7 @@ pub async fn refresh_with_hook<T: Tenant>(
         });
     }
     let mut warnings = Vec::new();
-    let old = load_old(&options.out, &mut warnings);
+    let old = load_old(&options.out, options.check, &mut warnings)?;
 
     let bar = progress_bar(options.progress, options.objects.len());
     let concurrency = options.concurrency.max(1);
@@ -221,14 +239,8 @@ pub async fn refresh_with_hook<T: Tenant>(
             .map(|object| {
                 let bar = &bar;
                 async move {
-                    let result = fetch_object(
-                        tenant,
-                        object,
-                        &options.source,
-                        &options.fetched_at,
-                        concurrency,
-                    )
-                    .await;
+                    let result =
+                        fetch_object(tenant, object, &options.source, &options.fetched_at).await;
                     bar.inc(1);
                     bar.set_message(object.clone());
                     (object.clone(), result)
@@ -307,7 +319,9 @@ pub async fn refresh_with_hook<T: Tenant>(
             })
             .collect();
         if !files.is_empty() {
-            swap::replace_snapshot(&options.out, &files, hook).map_err(RefreshError::Io)?;
+            warnings.extend(
+                swap::replace_snapshot(&options.out, &files, hook).map_err(RefreshError::Io)?,
+            );
         }
         written = files.into_iter().map(|(name, _)| name).collect();
     }
@@ -333,18 +347,30 @@ fn changed(old: Option<&Dictionary>, new: &ObjectDef) -> bool {
     }
 }
 
-fn load_old(out: &Path, warnings: &mut Vec<String>) -> Option<Dictionary> {
+/// An API object name: it becomes a file name, so nothing that could leave the directory.
+fn is_object_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The snapshot being replaced. With `--check` it is what the tenant is compared against, so it
+/// must load; a refresh that rewrites it may start from a broken one.
+fn load_old(
+    out: &Path,
+    check: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Dictionary>, RefreshError> {
     if !out.is_dir() || crm_schema::load::snapshot_files(out).is_ok_and(|f| f.is_empty()) {
-        return None;
+        return Ok(None);
     }
     match crm_schema::load(out) {
-        Ok(d) => Some(d),
+        Ok(d) => Ok(Some(d)),
+        Err(e) if check => Err(RefreshError::OldSnapshot(e)),
         Err(e) => {
             warnings.push(format!(
                 "the existing snapshot in {} does not load, so drift is shown against nothing: {e}",
                 out.display()
             ));
-            None
+            Ok(None)
         }
     }
 }

@@ -51,11 +51,18 @@ fn write_synced(path: &Path, contents: &[u8]) -> io::Result<()> {
 
 /// Replaces `files` (file name -> contents) in `dir`, keeping every other entry of `dir`.
 /// `hook` is called at each [`Stage`]; an error from it aborts like any I/O error would.
+/// Returns what the user should know about a replacement that succeeded: that it could not be
+/// done in one step here, or that a subdirectory could not be carried over.
 pub fn replace_snapshot(
     dir: &Path,
     files: &[(String, String)],
     hook: &mut dyn FnMut(Stage) -> io::Result<()>,
-) -> io::Result<()> {
+) -> io::Result<Vec<String>> {
+    // `.` or `a/..` have no usable name or parent: work on the real path.
+    let dir = &match fs::canonicalize(dir) {
+        Ok(real) => real,
+        Err(_) => dir.to_owned(),
+    };
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -70,7 +77,27 @@ pub fn replace_snapshot(
     // On success `staging` holds the old snapshot; on failure, the partial new one. Either way
     // it is garbage now, and a leftover from a kill is removed by the next run.
     let _ = fs::remove_dir_all(&staging);
+    if result.is_ok() {
+        // Make the rename itself durable, not only the files.
+        let _ = fs::File::open(&parent).and_then(|d| d.sync_all());
+    }
     result
+}
+
+fn copy_entry(entry: &fs::DirEntry, to: &Path) -> io::Result<()> {
+    let kind = entry.file_type()?;
+    let target = to.join(entry.file_name());
+    if kind.is_symlink() {
+        let link = fs::read_link(entry.path())?;
+        #[cfg(unix)]
+        return std::os::unix::fs::symlink(link, target);
+        #[cfg(not(unix))]
+        return fs::copy(entry.path(), target).map(drop);
+    }
+    if kind.is_file() {
+        fs::copy(entry.path(), target)?;
+    }
+    Ok(())
 }
 
 fn stage_and_swap(
@@ -78,14 +105,13 @@ fn stage_and_swap(
     staging: &Path,
     files: &[(String, String)],
     hook: &mut dyn FnMut(Stage) -> io::Result<()>,
-) -> io::Result<()> {
+) -> io::Result<Vec<String>> {
     let existed = dir.is_dir();
     if existed {
+        // The directory's own permissions travel with the copy.
+        fs::set_permissions(staging, fs::metadata(dir)?.permissions())?;
         for entry in fs::read_dir(dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_file() {
-                fs::copy(entry.path(), staging.join(entry.file_name()))?;
-            }
+            copy_entry(&entry?, staging)?;
         }
     }
     for (name, contents) in files {
@@ -95,27 +121,37 @@ fn stage_and_swap(
     fs::File::open(staging)?.sync_all()?;
     hook(Stage::Staged)?;
     if !existed {
-        return fs::rename(staging, dir);
+        return fs::rename(staging, dir).map(|()| Vec::new());
     }
+    let mut warnings = Vec::new();
     match exchange(staging, dir) {
         Ok(()) => {
             // Subdirectories (such as `.raw/`) were not copied; carry them over from the old
             // snapshot, which now sits at `staging`.
             for entry in fs::read_dir(staging)?.flatten() {
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    let _ = fs::rename(entry.path(), dir.join(entry.file_name()));
+                if entry.file_type().is_ok_and(|t| t.is_dir())
+                    && let Err(e) = fs::rename(entry.path(), dir.join(entry.file_name()))
+                {
+                    warnings.push(format!(
+                        "could not keep {}: {e}",
+                        dir.join(entry.file_name()).display()
+                    ));
                 }
             }
-            Ok(())
         }
         Err(e) if exchange_unsupported(&e) => {
             for (name, _) in files {
                 fs::rename(staging.join(name), dir.join(name))?;
             }
-            Ok(())
+            warnings.push(
+                "this system cannot swap directories in one step, so the files were replaced one by one: \
+                 each file is whole, but an interruption could have left old and new files side by side"
+                    .to_owned(),
+            );
         }
-        Err(e) => Err(e),
+        Err(e) => return Err(e),
     }
+    Ok(warnings)
 }
 
 #[cfg(target_os = "linux")]
@@ -187,7 +223,10 @@ mod tests {
     #[test]
     fn replaces_listed_files_and_keeps_the_rest() {
         let (tmp, dir) = setup();
-        replace_snapshot(&dir, &new_files(), &mut |_| Ok(())).unwrap();
+        assert_eq!(
+            replace_snapshot(&dir, &new_files(), &mut |_| Ok(())).unwrap(),
+            Vec::<String>::new()
+        );
         assert_eq!(
             snapshot(&dir),
             vec![
@@ -255,6 +294,42 @@ mod tests {
         let before = fs::metadata(&dir).unwrap().ino();
         replace_snapshot(&dir, &new_files(), &mut |_| Ok(())).unwrap();
         assert_ne!(fs::metadata(&dir).unwrap().ino(), before);
+    }
+
+    #[test]
+    fn a_relative_dot_directory_is_replaced_too() {
+        let (_tmp, dir) = setup();
+        let cwd = std::env::current_dir().unwrap();
+        // `..` from a subdirectory names the snapshot directory without a file name of its own.
+        let sub = dir.join(".raw");
+        replace_snapshot(&sub.join(".."), &new_files(), &mut |_| Ok(())).unwrap();
+        assert_eq!(std::env::current_dir().unwrap(), cwd);
+        assert_eq!(
+            fs::read_to_string(dir.join("accounts.json")).unwrap(),
+            "new accounts"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join(".raw/cases.json")).unwrap(),
+            "raw"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_and_permissions_survive() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_tmp, dir) = setup();
+        std::os::unix::fs::symlink("contacts.json", dir.join("people.json")).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o750)).unwrap();
+        replace_snapshot(&dir, &new_files(), &mut |_| Ok(())).unwrap();
+        assert_eq!(
+            fs::read_link(dir.join("people.json")).unwrap(),
+            PathBuf::from("contacts.json")
+        );
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o750
+        );
     }
 
     #[test]

@@ -1,4 +1,7 @@
 //! Integration tests of the `crm` command line and its library.
 
+// Test helpers unwrap: a failed setup step should stop the test with its own error.
+#![allow(clippy::unwrap_used)]
+
 mod commands;
 mod refresh;

@@ -80,23 +80,65 @@ fn assert_same_content(a: &Path, b: &Path) {
 }
 
 #[tokio::test]
-async fn a_round_trip_through_the_wire_loses_nothing_in_every_dictionary_shape() {
+async fn a_round_trip_through_the_wire_loses_nothing() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!((report.fetched, report.written.len()), (11, 11));
+    assert_same_content(&out, &committed());
+    let accounts = crm_schema::load(&out).unwrap();
+    assert_eq!(
+        accounts.object("accounts").unwrap().provenance.source,
+        Source::Sandbox {
+            base_url: "http://sandbox".into()
+        }
+    );
+}
+
+/// Bare shapes (an array, a map) carry no metadata, so the record type comes from the existing
+/// snapshot; everything else comes over the wire. A map of name -> type string is the one shape
+/// that cannot say what is mandatory or read-only: it must show that as drift, never hide it,
+/// and never call it breaking.
+#[tokio::test]
+async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
     for (name, shape) in DictionaryShape::ALL {
+        if *shape == DictionaryShape::MapTypes {
+            let sb = sandbox(&committed(), *shape).await;
+            let tmp = tempfile::tempdir().unwrap();
+            let out = tmp.path().join("dictionaries");
+            copy_dir(&committed(), &out);
+            let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+                .await
+                .unwrap();
+            assert_eq!(report.exit_code(), 1, "{report}");
+            let kinds: std::collections::BTreeSet<String> = report
+                .drift
+                .changes
+                .iter()
+                .map(|c| c.kind.to_string())
+                .collect();
+            assert_eq!(
+                kinds.into_iter().collect::<Vec<_>>(),
+                ["no longer mandatory", "now writable"]
+            );
+            continue;
+        }
         let sb = sandbox(&committed(), *shape).await;
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("dictionaries");
-        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false)).await;
-        let report = report.unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
-        assert_eq!(report.fetched, 11, "shape `{name}`");
-        assert_eq!(report.written.len(), 11, "shape `{name}`");
+        copy_dir(&committed(), &out);
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+            .await
+            .unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
+        assert_eq!(report.exit_code(), 0, "shape `{name}`: {report}");
+        let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+            .await
+            .unwrap();
+        assert_eq!(report.written, Vec::<String>::new(), "shape `{name}`");
         assert_same_content(&out, &committed());
-        let first = crm_schema::load(&out).unwrap();
-        assert_eq!(
-            first.object("accounts").unwrap().provenance.source,
-            Source::Sandbox {
-                base_url: "http://sandbox".into()
-            }
-        );
     }
 }
 
@@ -365,7 +407,7 @@ async fn an_html_page_is_reported_saved_and_touches_no_snapshot() {
 #[tokio::test]
 async fn a_malformed_response_is_reported_and_touches_no_snapshot() {
     let (err, _out, _tmp) = unrecognised(
-        r#"{"fields": [{"name": "id", "type": "int"}, {"nme": 3}"#,
+        r#"{"fields": [{"name": "id", "type": "int"}, {"nme": 3}]}"#,
         200,
     )
     .await;
@@ -443,5 +485,261 @@ async fn renames_recorded_in_the_old_snapshot_survive_a_refresh() {
             .rename
             .as_deref(),
         Some("county")
+    );
+}
+
+#[tokio::test]
+async fn a_name_collision_stops_the_refresh_until_a_rename_resolves_it() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    // The tenant added `Mobile` next to `mobile`: both would be the Rust field `mobile`.
+    let body = r#"{"object": "contacts", "fields": [
+        {"name": "id", "type": "int"}, {"name": "accountid", "type": "int", "required": 1},
+        {"name": "last", "type": "varchar(100)", "required": 1},
+        {"name": "mobile", "type": "varchar(50)"}, {"name": "Mobile", "type": "varchar(50)"}]}"#;
+    let base = proxy(sb.base_url.clone(), "/datadictionary/contacts", 200, body).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+
+    let err = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RefreshError::Invalid(_)), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("fields `mobile` and `Mobile` of `contacts` all map to the Rust name `mobile`; add \"rename\""),
+        "{text}"
+    );
+    assert_same_content(&out, &committed());
+
+    // The user renames the existing field in the snapshot; the refresh then goes through and the
+    // rename is kept.
+    edited(&out, "contacts", |d| {
+        d.fields
+            .iter_mut()
+            .find(|f| f.api_name == "mobile")
+            .unwrap()
+            .rename = Some("mobile_phone".into());
+    });
+    let report = refresh(&client(&base, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert_eq!(report.written, vec!["contacts.json".to_owned()]);
+    let contacts = crm_schema::load_file(&out.join("contacts.json")).unwrap();
+    assert_eq!(contacts.field("mobile").unwrap().ident(), "mobile_phone");
+    assert_eq!(contacts.field("Mobile").unwrap().ident(), "mobile");
+}
+
+#[tokio::test]
+async fn refreshing_one_object_into_an_empty_directory_names_the_missing_reference() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("dictionaries"), false);
+    opts.objects = vec!["contacts".into()];
+    let err = refresh(&client(&sb.base_url, TOKEN), &opts)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("refers to object `accounts`, which is not in this snapshot"),
+        "{text}"
+    );
+    assert!(text.contains("by refreshing that object too"), "{text}");
+    assert!(!tmp.path().join("dictionaries").exists());
+}
+
+#[tokio::test]
+async fn an_unreachable_tenant_is_one_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let fast = crm_runtime::Client::builder()
+        .base_url(&base)
+        .token(TOKEN)
+        .retry_policy(crm_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = refresh(&fast, &options(tmp.path(), false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "GET /accounts: could not connect");
+}
+
+/// Runs the `crm` binary off the async threads (the sandbox runs on them).
+async fn crm(args: &[&str], base_url: &str, token: Option<&str>) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crm"));
+    cmd.args(args)
+        .env("CRM_BASE_URL", base_url)
+        .env_remove("CRM_TOKEN");
+    if let Some(t) = token {
+        cmd.env("CRM_TOKEN", t);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim_end().to_owned()
+}
+
+#[tokio::test]
+async fn the_crm_command_exits_0_1_2_and_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    let out_arg = out.to_str().unwrap();
+    let check = ["refresh-schema", "--check", "--out", out_arg];
+
+    let same = sandbox(&committed(), DictionaryShape::Default).await;
+    let o = crm(&check, &same.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "no drift: the snapshot matches the tenant\n11 object(s) fetched, 0 skipped: nothing to change"
+    );
+
+    let grown = tmp.path().join("grown");
+    edited(&grown, "cases", |d| {
+        let mut f = d.field("subject").unwrap().clone();
+        f.api_name = "sla_breached".into();
+        f.ty = crm_schema::FieldType::Boolean;
+        f.required = false;
+        f.max_length = None;
+        d.fields.push(f);
+    });
+    let sb = sandbox(&grown, DictionaryShape::Default).await;
+    let o = crm(&check, &sb.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+
+    let broken = tmp.path().join("broken");
+    edited(&broken, "cases", |d| {
+        d.fields.retain(|f| f.api_name != "subject")
+    });
+    let sb = sandbox(&broken, DictionaryShape::Default).await;
+    let o = crm(&check, &sb.base_url, Some(TOKEN)).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("cases"), "{}", text(&o.stdout));
+
+    let o = crm(&check, &same.base_url, None).await;
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        text(&o.stderr),
+        "crm: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)"
+    );
+    let o = crm(&check, &same.base_url, Some("not-the-token")).await;
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).starts_with("crm: the tenant refused the token"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!text(&o.stderr).contains("not-the-token"));
+    // None of this wrote anything.
+    assert_same_content(&out, &committed());
+}
+
+#[tokio::test]
+async fn a_mistyped_flag_is_an_error_not_drift() {
+    let o = crm(
+        &["refresh-schema", "--check", "--objets", "accounts"],
+        "http://127.0.0.1:9",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).starts_with("error: unexpected argument '--objets' found"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = crm(&["refresh-schema", "--help"], "http://127.0.0.1:9", None).await;
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn an_object_name_that_is_a_path_is_refused() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("dictionaries"), false);
+    opts.objects = vec!["accounts".into(), "../escape".into()];
+    let err = refresh(&client(&sb.base_url, TOKEN), &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`../escape` is not an object name: use API object names such as `accounts` or `opportunity_lines` (letters, digits and `_`)"
+    );
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}
+
+#[tokio::test]
+async fn check_against_a_snapshot_that_does_not_load_is_an_error() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    std::fs::write(out.join("cases.json"), "{ not json").unwrap();
+    let err = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "the existing snapshot does not load, so there is nothing to check against: "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cases.json"), "{text}");
+    // Without --check the refresh replaces the broken file and says what it found.
+    let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, false))
+        .await
+        .unwrap();
+    assert!(
+        report.warnings[0].contains("does not load, so drift is shown against nothing"),
+        "{:?}",
+        report.warnings
+    );
+    assert_same_content(&out, &committed());
+}
+
+#[tokio::test]
+async fn cut_short_responses_are_retried_by_the_runtime() {
+    // 500s are not retried (the request may have done something); cut-short bodies are.
+    let faults = crm_sandbox::Faults {
+        truncate_rate: 0.3,
+        ..Default::default()
+    };
+    let config = Config::new(TOKEN)
+        .with_dictionaries(committed())
+        .with_records(0)
+        .with_faults(faults);
+    let sb = crm_sandbox::spawn(config).await.unwrap();
+    let patient = crm_runtime::Client::builder()
+        .base_url(&sb.base_url)
+        .token(TOKEN)
+        .retry_policy(
+            crm_runtime::RetryPolicy::default()
+                .max_attempts(12)
+                .initial_backoff(std::time::Duration::from_millis(1))
+                .max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    let report = refresh(&patient, &options(&out, false)).await.unwrap();
+    assert_eq!(report.written.len(), 11);
+    assert_same_content(&out, &committed());
+    let lookups: usize = crm_schema::load(&committed())
+        .unwrap()
+        .iter()
+        .map(|o| o.fields.iter().filter(|f| f.lookup.is_some()).count())
+        .sum();
+    let clean_run = 1 + 11 + lookups as u64;
+    assert!(
+        sb.state.calls().total > clean_run,
+        "faults were injected, so some calls were repeated"
     );
 }

@@ -130,3 +130,45 @@ impl Record for Account {
         self.id
     }
 }
+
+/// The same record decoded without unknown-field capture (as a projection without `extra`
+/// decodes), to show what the capture costs.
+#[allow(
+    dead_code,
+    reason = "used by the decode bench only; the export bench shares this module"
+)]
+pub(crate) struct NoExtra(pub(crate) Account);
+
+impl DecodeRecord for NoExtra {
+    const OBJECT: &'static str = "accounts";
+    fn empty() -> Self {
+        NoExtra(Account::empty())
+    }
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        cx: &mut Cx,
+    ) -> Result<bool, A::Error> {
+        self.0.field(key, map, cx)
+    }
+    fn extra(&mut self) -> Option<&mut Map<String, Value>> {
+        None
+    }
+    fn raw_id(&self) -> u64 {
+        self.0.raw_id()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NoExtra {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        p::decode_record(d)
+    }
+}
+
+impl Record for NoExtra {
+    type Object = Accounts;
+    fn id(&self) -> Id<Accounts> {
+        self.0.id
+    }
+}

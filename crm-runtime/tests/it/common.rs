@@ -244,6 +244,14 @@ async fn handle(
                 .into_response()
         }
         ("GET", "/html") => (StatusCode::BAD_GATEWAY, "<html>bad gateway</html>").into_response(),
+        ("GET", "/scored") => axum::Json(serde_json::json!({
+            "metadata": {"total_count": 2, "has_more": false},
+            "list": [
+                {"record": {"id": 1, "leadscore": "12", "custom": 1}},
+                {"record": {"id": 88, "leadscore": "high", "custom": 2}}
+            ]
+        }))
+        .into_response(),
         ("GET", "/badrecord") => axum::Json(serde_json::json!({
             "metadata": {"total_count": 2, "has_more": false},
             "list": [

@@ -244,3 +244,102 @@ async fn lenient_mode_reaches_generated_decoders() {
         name: None,
     };
 }
+
+enum Scored {}
+impl crm_runtime::Object for Scored {
+    const API_NAME: &'static str = "scored";
+    const RECORD_TYPE: Option<&'static str> = None;
+    const SCHEMA_FINGERPRINT: &'static str = "sha256:test";
+}
+
+/// A record decoded the way generated code decodes (tolerant fields, unknown ones in `extra`).
+#[derive(Debug)]
+struct ScoredRecord {
+    id: crm_runtime::Id<Scored>,
+    leadscore: Option<i64>,
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+impl crm_runtime::__private::DecodeRecord for ScoredRecord {
+    const OBJECT: &'static str = "scored";
+    fn empty() -> Self {
+        ScoredRecord {
+            id: crm_runtime::Id::new(0),
+            leadscore: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+    fn field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+        cx: &mut crm_runtime::__private::Cx,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+            "leadscore" => {
+                crm_runtime::__private::field(&mut self.leadscore, "leadscore", map, cx)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
+    fn raw_id(&self) -> u64 {
+        self.id.get()
+    }
+}
+impl<'de> serde::Deserialize<'de> for ScoredRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crm_runtime::__private::decode_record(d)
+    }
+}
+impl crm_runtime::Record for ScoredRecord {
+    type Object = Scored;
+    fn id(&self) -> crm_runtime::Id<Scored> {
+        self.id
+    }
+}
+
+#[tokio::test]
+async fn generated_decoders_fail_strictly_and_keep_bad_values_when_lenient() {
+    let mock = spawn(MockState::default()).await;
+    let err = mock
+        .client()
+        .list::<ScoredRecord>()
+        .send()
+        .await
+        .expect_err("strict");
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.decode_record_id(), Some(88));
+    assert_eq!(err.decode_field(), Some("leadscore"));
+    assert_eq!(err.decode_path(), Some("list[1].record"));
+    assert_eq!(err.decode_snippet(), Some(r#""high""#));
+    assert!(
+        err.to_string().starts_with(
+            "GET /scored: could not decode the response: scored record 88, field `leadscore`"
+        ),
+        "{err}"
+    );
+    let lenient = mock
+        .builder()
+        .lenient_decoding(true)
+        .build()
+        .expect("client");
+    let page = lenient
+        .list::<ScoredRecord>()
+        .send()
+        .await
+        .expect("lenient");
+    let [first, second] = page.records() else {
+        panic!("two records")
+    };
+    assert_eq!(first.leadscore, Some(12));
+    assert_eq!(second.leadscore, None);
+    assert_eq!(
+        second.extra.get("leadscore"),
+        Some(&serde_json::json!("high"))
+    );
+    assert_eq!(second.extra.get("custom"), Some(&serde_json::json!(2)));
+}

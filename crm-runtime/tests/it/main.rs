@@ -3,7 +3,6 @@
 
 mod common;
 mod errors;
-mod ops;
 mod pagination;
 mod sandbox;
 mod transport;

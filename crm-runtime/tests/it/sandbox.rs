@@ -448,13 +448,11 @@ async fn lookups_and_the_data_dictionary() {
             crm_schema::Source::Sandbox { .. }
         ));
         for (a, b) in parsed.fields.iter().zip(&def.fields) {
-            // The lookup endpoint lists the values on offer: the snapshot's active ones.
             let values = |f: &crm_schema::FieldDef| {
                 f.lookup.as_ref().map(|l| {
                     l.values
                         .iter()
-                        .filter(|v| v.active)
-                        .map(|v| v.value.clone())
+                        .map(|v| (v.value.clone(), v.active))
                         .collect::<Vec<_>>()
                 })
             };

@@ -331,3 +331,41 @@ async fn usage_counts_calls_fires_thresholds_once_and_reports_failures() {
     assert_eq!(*fired.lock().expect("lock"), vec![5]);
     assert_eq!(*failures.lock().expect("lock"), vec![Some(503)]);
 }
+
+/// `Client::from_env` reads the process environment, so it runs in a child copy of this test
+/// binary with the variables set (setting them in this process would race other tests).
+#[test]
+fn from_env_reads_the_token_and_base_url() {
+    if std::env::var_os("CRM_RUNTIME_FROM_ENV_CHILD").is_some() {
+        match Client::from_env() {
+            Ok(c) => println!("CHILD OK {} {c:?}", c.base_url()),
+            Err(e) => println!("CHILD ERR {e}"),
+        }
+        return;
+    }
+    let exe = std::env::current_exe().expect("exe");
+    for (token, want) in [
+        (Some("child-token-42"), "CHILD OK http://127.0.0.1:9 Client"),
+        (
+            None,
+            "CHILD ERR invalid client configuration: CRM_TOKEN is not set",
+        ),
+    ] {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args([
+            "--exact",
+            "transport::from_env_reads_the_token_and_base_url",
+            "--nocapture",
+        ])
+        .env("CRM_RUNTIME_FROM_ENV_CHILD", "1")
+        .env("CRM_BASE_URL", "http://127.0.0.1:9/");
+        match token {
+            Some(t) => cmd.env("CRM_TOKEN", t),
+            None => cmd.env_remove("CRM_TOKEN"),
+        };
+        let out = cmd.output().expect("child");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(want), "{text}");
+        assert!(!text.contains("child-token-42"), "token printed: {text}");
+    }
+}

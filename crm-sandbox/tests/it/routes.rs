@@ -482,3 +482,29 @@ async fn record_counts_can_differ_per_object() {
         "{ids:?}"
     );
 }
+
+#[tokio::test]
+async fn seeded_records_of_the_workspace_snapshot_survive_a_read_modify_write() {
+    // Every generated record must pass the write validation it would meet if a client sent it
+    // back unchanged (required fields set, dropdown values listed, lengths respected).
+    let s = Sbx::with(crm_sandbox::Config::new(crate::common::TOKEN).with_records(15));
+    let names: Vec<String> = s.state.dictionary().objects.keys().cloned().collect();
+    for name in names {
+        for rec in s.get(&format!("/{name}?limit=100")).await.records() {
+            let id = rec["id"].as_i64().expect("id");
+            let r = s.patch(&format!("/{name}/{id}"), &rec.to_string()).await;
+            assert_eq!(
+                r.status,
+                200,
+                "{name}/{id}: {}",
+                String::from_utf8_lossy(&r.bytes)
+            );
+            let back = &r.json()["record"];
+            for (k, v) in rec.as_object().expect("record") {
+                if k != "modifieddate" && k != "modifiedby" {
+                    assert_eq!(&back[k.as_str()], v, "{name}/{id}/{k}");
+                }
+            }
+        }
+    }
+}

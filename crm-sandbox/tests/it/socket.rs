@@ -269,3 +269,56 @@ fn binary_reports_bad_flags() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load the dictionaries"));
 }
+
+#[tokio::test]
+async fn a_snapshot_that_gained_a_field_reuses_the_old_database() {
+    let db = temp_path("grown.sqlite");
+    let first = crm_sandbox::spawn(config().with_records(2).with_db(&db))
+        .await
+        .expect("spawn");
+    first.shutdown().await;
+    // The same snapshot plus one custom field on accounts.
+    let dir = temp_path("dictionaries");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for entry in std::fs::read_dir(fixtures()).expect("fixtures").flatten() {
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    let path = dir.join("accounts.json");
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    doc["fields"]
+        .as_array_mut()
+        .expect("fields")
+        .push(json!({"name": "3rdparty", "label": "3rd Party", "type": "text", "custom": true}));
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+    let second = crm_sandbox::spawn(config().with_dictionaries(&dir).with_db(&db))
+        .await
+        .expect("restart");
+    let client = reqwest::Client::new();
+    let v: Value = client
+        .get(format!("{}/accounts/1", second.base_url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["record"]["3rdparty"], Value::Null, "{v}");
+    let r = client
+        .patch(format!("{}/accounts/1", second.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"3rdparty": "yes"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["record"]["3rdparty"],
+        "yes"
+    );
+    second.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

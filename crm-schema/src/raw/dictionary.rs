@@ -40,6 +40,29 @@ pub fn dictionary_from_response(
     source: Source,
     fetched_at: Option<String>,
 ) -> Result<ObjectDef> {
+    convert(object, body, source, fetched_at, true)
+}
+
+/// [`dictionary_from_response`] without the semantic checks: the body is understood, but the
+/// object may still have colliding identifiers or lookups without values. The refresh command
+/// uses it to fill the lookup lists and carry the old snapshot's renames over (which is what
+/// resolves a collision) before it runs [`crate::validate::check_object`] itself.
+pub fn parse_dictionary_response(
+    object: &str,
+    body: &[u8],
+    source: Source,
+    fetched_at: Option<String>,
+) -> Result<ObjectDef> {
+    convert(object, body, source, fetched_at, false)
+}
+
+fn convert(
+    object: &str,
+    body: &[u8],
+    source: Source,
+    fetched_at: Option<String>,
+    check: bool,
+) -> Result<ObjectDef> {
     let one = |p: Problem| Error::new(vec![p]);
     let parsed = parse_body(body, "data-dictionary").map_err(one)?;
     let doc = &parsed.value;
@@ -108,6 +131,9 @@ pub fn dictionary_from_response(
         fields,
     };
     def.provenance.content_hash = canonical::content_hash(&def);
+    if !check {
+        return Ok(def);
+    }
     let mut problems = validate::check_object(&def);
     // Point at the field's entry in the body rather than into the converted object.
     for p in &mut problems {

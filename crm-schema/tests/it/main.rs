@@ -6,6 +6,7 @@ mod corpus_raw;
 mod drift;
 mod merge;
 mod mutation;
+mod provenance;
 mod raw_dictionary;
 mod raw_lookup;
 mod support;

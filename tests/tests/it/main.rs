@@ -2,6 +2,7 @@
 //! filter DSL's JSON, projections, and the trybuild UI tests of every compile error we promise.
 
 mod builders;
+mod client;
 mod filters;
 mod lookups;
 mod projection;

@@ -1,1 +1,0 @@
-//! Single-record operations against the mock (the sandbox tests cover every object).
