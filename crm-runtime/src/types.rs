@@ -158,6 +158,49 @@ pub(crate) fn is_zero_date(s: &str) -> bool {
             .all(|b| matches!(b, b'0' | b'-' | b':' | b' ' | b'.' | b'T'))
 }
 
+/// `d` digits at `s[at..]` as a number; the fast path for the API's fixed-width dates.
+fn digits(s: &[u8], at: usize, d: usize) -> Option<u32> {
+    s.get(at..at + d)?.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` at the start of `s`, without the generic format machinery: dates are in every
+/// record, so this is on the decoding hot path.
+fn fast_date(s: &[u8]) -> Option<time::Date> {
+    if s.get(4) != Some(&b'-') || s.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = i32::try_from(digits(s, 0, 4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(digits(s, 5, 2)?).ok()?).ok()?;
+    time::Date::from_calendar_date(year, month, u8::try_from(digits(s, 8, 2)?).ok()?).ok()
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.f{1,9}]`, the API's own form, or `None` to try the slower formats.
+fn fast_date_time(s: &[u8]) -> Option<time::PrimitiveDateTime> {
+    if s.len() < 19 || s[10] != b' ' || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let date = fast_date(s)?;
+    let (h, m, sec) = (digits(s, 11, 2)?, digits(s, 14, 2)?, digits(s, 17, 2)?);
+    let nanos = match &s[19..] {
+        [] => 0,
+        [b'.', frac @ ..] if !frac.is_empty() && frac.len() <= 9 => {
+            let n = digits(frac, 0, frac.len())?;
+            n * 10u32.pow(9 - u32::try_from(frac.len()).ok()?)
+        }
+        _ => return None,
+    };
+    let t = time::Time::from_hms_nano(
+        u8::try_from(h).ok()?,
+        u8::try_from(m).ok()?,
+        u8::try_from(sec).ok()?,
+        nanos,
+    )
+    .ok()?;
+    Some(time::PrimitiveDateTime::new(date, t))
+}
+
 impl FromStr for Date {
     type Err = ParseValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -179,9 +222,12 @@ impl FromStr for DateTime {
     type Err = ParseValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        [DATE_TIME, DATE_TIME_FRACTION, ISO_DATE_TIME]
-            .iter()
-            .find_map(|f| time::PrimitiveDateTime::parse(t, f).ok())
+        fast_date_time(t.as_bytes())
+            .or_else(|| {
+                [DATE_TIME, DATE_TIME_FRACTION, ISO_DATE_TIME]
+                    .iter()
+                    .find_map(|f| time::PrimitiveDateTime::parse(t, f).ok())
+            })
             .or_else(|| time::Date::parse(t, DATE).ok().map(|d| d.midnight()))
             .map(DateTime)
             .ok_or_else(|| ParseValueError::new("date and time (YYYY-MM-DD HH:MM:SS)", s))
@@ -299,6 +345,24 @@ mod tests {
             "`2023-02-30` is not a date (YYYY-MM-DD)"
         );
         assert!("noon".parse::<DateTime>().is_err());
+        for bad in [
+            "2023-01-05 25:00:00",
+            "2023-13-05 10:00:00",
+            "2023-01-05 10:00:00.",
+            "2023-01-05 10:00:0x",
+        ] {
+            assert!(bad.parse::<DateTime>().is_err(), "{bad}");
+        }
+        let nine: DateTime = "2023-01-05 12:34:56.123456789".parse().unwrap();
+        assert_eq!(nine.0.nanosecond(), 123_456_789);
+        assert_eq!(
+            "2023-01-05 12:34:56.5"
+                .parse::<DateTime>()
+                .unwrap()
+                .0
+                .millisecond(),
+            500
+        );
         assert!(is_zero_date("0000-00-00") && is_zero_date("0000-00-00 00:00:00"));
         assert!(!is_zero_date("0000-00-01"));
     }
