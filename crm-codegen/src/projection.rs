@@ -180,17 +180,15 @@ pub fn expand(
             "a projection cannot be generic",
         ));
     }
-    let fields = match &input.data {
+    let fields: Vec<&syn::Field> = match &input.data {
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Named(named),
             ..
         }) => named.named.iter().collect(),
         _ => {
-            errors.push(syn::Error::new(
-                input.ident.span(),
-                "`#[derive(Record)]` works on a struct with named fields",
-            ));
-            Vec::new()
+            // No fallback impls: they would construct the type as a struct and add errors.
+            let message = "`#[derive(Record)]` works on a struct with named fields";
+            return syn::Error::new(input.ident.span(), message).to_compile_error();
         }
     };
     let object_ty = match &spec.object_type {
