@@ -135,7 +135,10 @@ fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     if let Ok(secs) = s.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // A value too large for a `Duration` is still "wait longer than any budget": saturate
+        // rather than panic, so the caller ends retrying with the rate-limited error.
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when =
         time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822).ok()?;
@@ -217,7 +220,7 @@ impl Client {
                 }
                 if failure.retry.allows(call.idempotent()) && attempt < inner.retry.max_attempts {
                     let delay = inner.retry.delay(attempt, failure.retry_after);
-                    if started.elapsed() + delay <= inner.retry.total_budget {
+                    if started.elapsed().saturating_add(delay) <= inner.retry.total_budget {
                         if let Some(ra) = failure.retry_after {
                             inner.pacer.hold_off(ra).await;
                         }

@@ -42,6 +42,8 @@ impl Record for Account {
 pub(crate) enum Fault {
     /// Answer with this status, an API error body and an optional `Retry-After` (seconds).
     Status(u16, Option<u64>),
+    /// Answer with this status and this `Retry-After` header text, verbatim.
+    RetryAfter(u16, &'static str),
     /// Drop the connection without an answer.
     Drop,
     /// Send a 200 whose body stops half-way (Content-Length says more).
@@ -169,6 +171,16 @@ async fn handle(
                 resp.headers_mut()
                     .insert("retry-after", s.to_string().parse().expect("header"));
             }
+            return resp;
+        }
+        Some(Fault::RetryAfter(code, value)) => {
+            let mut resp = (
+                StatusCode::from_u16(code).expect("status"),
+                axum::Json(api_error(code, "Too Many Attempts.")),
+            )
+                .into_response();
+            resp.headers_mut()
+                .insert("retry-after", value.parse().expect("header"));
             return resp;
         }
         Some(Fault::Drop) => {

@@ -104,6 +104,37 @@ async fn retry_after_beyond_the_budget_is_returned_not_waited() {
 }
 
 #[tokio::test]
+async fn a_huge_retry_after_ends_retrying_instead_of_panicking() {
+    let mock = spawn(MockState {
+        total: 3,
+        has_more: true,
+        ..Default::default()
+    })
+    .await;
+    let client = mock.client();
+    for (value, shown) in [
+        ("1e20", Duration::MAX),
+        ("18446744073709551615", Duration::from_secs(u64::MAX)),
+    ] {
+        mock.fault(Fault::RetryAfter(429, value));
+        let before = mock.requests().len();
+        let err = client
+            .list::<Account>()
+            .send()
+            .await
+            .expect_err("rate limited");
+        assert!(err.is_rate_limited(), "{value}: {err:?}");
+        assert_eq!(err.retry_after(), Some(shown), "{value}");
+        assert_eq!(mock.requests().len(), before + 1, "{value} was retried");
+        assert!(
+            err.to_string()
+                .starts_with("GET /accounts: rate limited (HTTP 429): Invalid Request error: Too Many Attempts.; retry after 1"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_redirect_is_an_auth_error_and_is_not_followed() {
     let mock = spawn(MockState::default()).await;
     let err = mock
