@@ -39,6 +39,7 @@ pub(crate) struct ClientInner {
     pub(crate) meter: Meter,
     pub(crate) lenient: bool,
     pub(crate) request_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl fmt::Debug for Client {
@@ -108,6 +109,7 @@ pub struct ClientBuilder {
     concurrency: Option<usize>,
     lenient: bool,
     usage: UsageConfig,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -137,6 +139,7 @@ impl Default for ClientBuilder {
             concurrency: None,
             lenient: false,
             usage: UsageConfig::default(),
+            max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -210,6 +213,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer body read into memory (default 64 MiB); a larger one fails with a
+    /// decode error instead of exhausting memory. Dictionary and lookup answers are further held
+    /// to crm-schema's limit for them. Document downloads stream and are not limited.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// A call budget (the CRM's daily allowance, say) against which thresholds fire.
     pub fn call_budget(mut self, calls: u64) -> Self {
         self.usage.budget = Some(calls);
@@ -270,6 +281,7 @@ impl ClientBuilder {
                 meter: Meter::new(self.usage),
                 lenient: self.lenient,
                 request_timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }

@@ -10,11 +10,20 @@ use crate::error::{Error, Kind};
 use crate::transport::{Call, read_body};
 
 impl Client {
+    /// Dictionary and lookup answers are small: they stay under the crm-schema limit for them,
+    /// or the client's own when that is lower.
+    pub(crate) fn dictionary_body_limit(&self) -> usize {
+        self.inner
+            .max_response_bytes
+            .min(crm_schema::raw::MAX_RESPONSE_BYTES)
+    }
+
     /// The body of `GET /datadictionary/{object}`, exactly as received (checked to be JSON).
     pub async fn dictionary_raw(&self, object: &str) -> Result<Bytes, Error> {
         let call = Call::new(reqwest::Method::GET, ["datadictionary", object]);
+        let limit = self.dictionary_body_limit();
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::other::<serde::de::IgnoredAny>("data dictionary", &body)?;
             Ok(body)
         })

@@ -266,8 +266,9 @@ impl Client {
         // `form()` was checked above, so rebuilding it per attempt cannot fail.
         call.body = Body::Multipart(Arc::new(move || form_source.form().unwrap_or_default()));
         let lenient = self.inner.lenient;
+        let limit = self.inner.max_response_bytes;
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::single::<R>("documents", lenient, &body)
         })
         .await

@@ -338,10 +338,11 @@ impl<R: Listable> Query<R> {
         let call = self.call(Some(number), limit, order);
         let span = tracing::debug_span!("crm.page", object = %self.object, page = number);
         let lenient = self.client.inner.lenient;
+        let max_body = self.client.inner.max_response_bytes;
         let object = &*self.object;
         let (records, meta) = tracing::Instrument::instrument(
             self.client.execute(&call, |_, resp| async move {
-                let body = read_body(resp).await?;
+                let body = read_body(resp, max_body).await?;
                 decode::page::<R>(object, lenient, &body)
             }),
             span,

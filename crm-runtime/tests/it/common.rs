@@ -255,6 +255,21 @@ async fn handle(
             axum::Json(serde_json::json!({"metadata": {"has_more": false}, "list": []}))
                 .into_response()
         }
+        ("GET", p) if p.starts_with("/big-") => {
+            // `/big-<status>-<bytes>`: that many bytes in 1000-byte chunks, with no length
+            // announced, so only reading them shows the size.
+            let mut parts = p.trim_start_matches("/big-").split('-');
+            let code: u16 = parts.next().and_then(|c| c.parse().ok()).expect("status");
+            let size: usize = parts.next().and_then(|c| c.parse().ok()).expect("size");
+            let chunks = (0..size.div_ceil(1000)).map(move |i| {
+                let n = (size - i * 1000).min(1000);
+                Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; n]))
+            });
+            Response::builder()
+                .status(code)
+                .body(Body::from_stream(futures::stream::iter(chunks)))
+                .expect("response")
+        }
         ("GET", "/html") => (StatusCode::BAD_GATEWAY, "<html>bad gateway</html>").into_response(),
         ("GET", "/scored") => axum::Json(serde_json::json!({
             "metadata": {"total_count": 2, "has_more": false},

@@ -400,3 +400,39 @@ fn from_env_reads_the_token_and_base_url() {
         assert!(!text.contains("child-token-42"), "token printed: {text}");
     }
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_a_decode_error_not_retried() {
+    let mock = spawn(MockState::default()).await;
+    let client = mock
+        .builder()
+        .max_response_bytes(4096)
+        .build()
+        .expect("client");
+    let body = client
+        .get_bytes(&["big-200-4096"], &[])
+        .await
+        .expect("at the limit");
+    assert_eq!(body.len(), 4096);
+    let err = client
+        .get_bytes(&["big-200-4097"], &[])
+        .await
+        .expect_err("over the limit");
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "GET /big-200-4097: could not decode the response: the answer is larger than the limit of 4096 bytes (see ClientBuilder::max_response_bytes)"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        2,
+        "an oversized answer is not retried"
+    );
+    // An error page of any size still yields its status, with a short excerpt.
+    let err = client
+        .get_bytes(&["big-502-10000000"], &[])
+        .await
+        .expect_err("server error");
+    assert!(err.is_server(), "{err:?}");
+    assert_eq!(err.status(), Some(502));
+}
