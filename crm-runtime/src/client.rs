@@ -243,19 +243,31 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails without a token or with a base URL that is not http(s).
+    /// Builds the client. Fails without a token, with a base URL that is not http(s), and with
+    /// one that carries a user name or password: the API authenticates by the token alone, and
+    /// credentials in the URL would end up in logs, `Debug` output and snapshots.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or_else(|| {
             Error::new(Kind::Config).with_detail("no access token given (set CRM_TOKEN)")
         })?;
+        // Messages show the URL without any credentials it may carry.
+        let shown = match crm_schema::Source::for_base_url(&self.base_url) {
+            crm_schema::Source::Sandbox { base_url } | crm_schema::Source::Tenant { base_url } => {
+                base_url
+            }
+            crm_schema::Source::Catalogue => String::new(),
+        };
         let parsed = reqwest::Url::parse(&self.base_url).map_err(|e| {
-            Error::new(Kind::Config)
-                .with_detail(format!("base URL `{}` is not a URL: {e}", self.base_url))
+            Error::new(Kind::Config).with_detail(format!("base URL `{shown}` is not a URL: {e}"))
         })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::new(Kind::Config).with_detail(format!(
+                "base URL `{shown}` must not carry a user name or password; the access token is the only credential"
+            )));
+        }
         if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
             return Err(Error::new(Kind::Config).with_detail(format!(
-                "base URL `{}` must be http(s) without a query",
-                self.base_url
+                "base URL `{shown}` must be http(s) without a query"
             )));
         }
         let http = reqwest::Client::builder()

@@ -42,24 +42,7 @@ impl Client {
     /// ```
     pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
         let body = self.dictionary_raw(object).await?;
-        let base_url = self.base_url().to_owned();
-        let loopback = reqwest::Url::parse(&base_url).ok().is_some_and(|u| {
-            let host = u
-                .host_str()
-                .unwrap_or("")
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned();
-            host == "localhost"
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
-        let source = if loopback {
-            Source::Sandbox { base_url }
-        } else {
-            Source::Tenant { base_url }
-        };
+        let source = Source::for_base_url(self.base_url());
         let fetched_at = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()

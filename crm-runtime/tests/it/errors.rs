@@ -190,6 +190,22 @@ fn configuration_errors_are_reported_before_any_request() {
         err.to_string(),
         "invalid client configuration: base URL `not a url` is not a URL: relative URL without a base"
     );
+    for url in [
+        "https://user:pa55word@crm.example.com",
+        "https://tok3n@crm.example.com/",
+    ] {
+        let err = Client::builder()
+            .token("t")
+            .base_url(url)
+            .build()
+            .expect_err("credentials in the URL");
+        assert!(err.is_config(), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "invalid client configuration: base URL `https://crm.example.com` must not carry a user name or password; the access token is the only credential"
+        );
+        assert!(!format!("{err:?}").contains("pa55word") && !format!("{err:?}").contains("tok3n"));
+    }
     let err = PageSize::try_from(101).expect_err("101");
     assert_eq!(
         err.to_string(),
