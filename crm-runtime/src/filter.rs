@@ -24,6 +24,11 @@
 //! one-element `$or`, which means the same as AND: `{"name":"a","$or":[{"name":{"$sw":"b"}}]}`;
 //! if the object already has an `$or`, the condition is ANDed into each of its alternatives
 //! (`(a | b) & c` is `(a & c) | (b & c)`). Nothing is ever dropped or overwritten.
+//!
+//! Multiplying out has a price: ANDing `k` two-way `$or`s yields `2^k` alternatives, and `q`
+//! has no documented way to nest an `$or` inside an AND. So a query refuses, before sending,
+//! a filter whose encoding would take more than [`MAX_Q_CONDITIONS`] steps
+//! ([`Filter::try_to_q`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -31,9 +36,17 @@ use std::marker::PhantomData;
 
 use serde_json::{Map, Value};
 
+use crate::error::{Error, Kind};
 use crate::order::{Direction, Order};
 use crate::record::{Id, LookupEnum, Object};
 use crate::types::{Date, DateTime, Decimal};
+
+/// The most conditions (counting each copy made by multiplying out `$or`s) a query's `q` may
+/// be built from; see [`Filter::try_to_q`].
+pub const MAX_Q_CONDITIONS: usize = 4096;
+
+/// The encoding ran out of its budget of conditions.
+struct TooLarge;
 
 /// A filter on records of object `O`, serialised as the API's `q` JSON.
 pub struct Filter<O: ?Sized> {
@@ -160,27 +173,53 @@ impl<O: ?Sized> Filter<O> {
         matches!(&self.node, Node::And(v) if v.iter().all(|n| matches!(n, Node::And(c) if c.is_empty())))
     }
 
-    /// The `q` parameter's JSON text.
+    /// The `q` parameter's JSON text, however large. Its size grows exponentially with the
+    /// number of `$or`s ANDed together (see the module docs); queries use
+    /// [`try_to_q`](Filter::try_to_q), which refuses such a filter.
     pub fn to_q(&self) -> String {
         let mut map = Map::new();
-        and_into(&mut map, &self.node);
+        // An unlimited budget cannot run out.
+        let mut budget = usize::MAX;
+        let _ = and_into(&mut map, &self.node, &mut budget);
         Value::Object(map).to_string()
+    }
+
+    /// The `q` parameter's JSON text, or a bad-request error when multiplying out its `$or`s
+    /// would take more than [`MAX_Q_CONDITIONS`] conditions.
+    pub fn try_to_q(&self) -> Result<String, Error> {
+        let mut map = Map::new();
+        let mut budget = MAX_Q_CONDITIONS;
+        and_into(&mut map, &self.node, &mut budget).map_err(|TooLarge| q_too_large())?;
+        Ok(Value::Object(map).to_string())
     }
 }
 
+/// The error of a filter over [`MAX_Q_CONDITIONS`].
+pub(crate) fn q_too_large() -> Error {
+    Error::new(Kind::BadRequest).with_detail(format!(
+        "the filter is too large to send: multiplying out its `$or`s takes more than \
+         {MAX_Q_CONDITIONS} conditions (each `$or` ANDed to another multiplies the \
+         alternatives); combine fewer `$or`s or use `one_of`"
+    ))
+}
+
 /// Adds `node` to the AND-object `map`, nesting it where it cannot join (see the module docs).
-fn and_into(map: &mut Map<String, Value>, node: &Node) {
+/// Every call spends one unit of `budget`, which bounds the work however the `$or`s multiply.
+fn and_into(map: &mut Map<String, Value>, node: &Node, budget: &mut usize) -> Result<(), TooLarge> {
+    *budget = budget.checked_sub(1).ok_or(TooLarge)?;
     match node {
-        Node::And(parts) => parts.iter().for_each(|p| and_into(map, p)),
+        Node::And(parts) => {
+            for p in parts {
+                and_into(map, p, budget)?;
+            }
+        }
         Node::Or(parts) if !map.contains_key("$or") => {
-            let alternatives = parts
-                .iter()
-                .map(|p| {
-                    let mut m = Map::new();
-                    and_into(&mut m, p);
-                    Value::Object(m)
-                })
-                .collect();
+            let mut alternatives = Vec::with_capacity(parts.len());
+            for p in parts {
+                let mut m = Map::new();
+                and_into(&mut m, p, budget)?;
+                alternatives.push(Value::Object(m));
+            }
             map.insert("$or".to_owned(), Value::Array(alternatives));
         }
         Node::Cond { field, op, value } => {
@@ -208,30 +247,32 @@ fn and_into(map: &mut Map<String, Value>, node: &Node) {
                 (Some(_), Some(_)) => false,
             };
             if !joined {
-                nest(map, node);
+                nest(map, node, budget)?;
             }
         }
-        Node::Or(_) => nest(map, node),
+        Node::Or(_) => nest(map, node, budget)?,
     }
+    Ok(())
 }
 
 /// ANDs `node` into `map` through its `$or`: a new one-element `$or` if there is none, else
 /// into every alternative of the existing one, since `(a | b) & n` is `(a & n) | (b & n)`.
-fn nest(map: &mut Map<String, Value>, node: &Node) {
+fn nest(map: &mut Map<String, Value>, node: &Node, budget: &mut usize) -> Result<(), TooLarge> {
     match map.get_mut("$or") {
         Some(Value::Array(alternatives)) => {
             for alternative in alternatives.iter_mut() {
                 if let Value::Object(inner) = alternative {
-                    and_into(inner, node);
+                    and_into(inner, node, budget)?;
                 }
             }
         }
         _ => {
             let mut inner = Map::new();
-            and_into(&mut inner, node);
+            and_into(&mut inner, node, budget)?;
             map.insert("$or".to_owned(), Value::Array(vec![Value::Object(inner)]));
         }
     }
+    Ok(())
 }
 
 impl<O: ?Sized> Clone for Filter<O> {
@@ -257,7 +298,10 @@ impl<O: ?Sized> PartialEq for Filter<O> {
 
 impl<O: ?Sized> fmt::Debug for Filter<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Filter({})", self.to_q())
+        match self.try_to_q() {
+            Ok(q) => write!(f, "Filter({q})"),
+            Err(_) => write!(f, "Filter(<over {MAX_Q_CONDITIONS} conditions>)"),
+        }
     }
 }
 
