@@ -30,295 +30,440 @@
 //! a filter whose encoding would take more than [`MAX_Q_CONDITIONS`] steps
 //! ([`Filter::try_to_q`]).
 
+mod expr;
+
+pub(crate) use expr::q_too_large;
+pub use expr::{Filter, MAX_Q_CONDITIONS, Op};
+
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::error::{Error, Kind};
+use crate::order::{Direction, Order};
+use crate::record::{Id, LookupEnum, Object};
+use crate::types::{Date, DateTime, Decimal};
 
-mod fields;
+/// A value that can appear in `q`.
+pub trait FilterValue {
+    /// The value as `q` carries it.
+    fn to_json(&self) -> Value;
+}
 
-pub use fields::{
-    AnyField, BoolField, ChoiceField, FilterValue, IdField, RangeField, ReadOnlyField, TextField,
-    UnsupportedOperator,
-};
+impl FilterValue for String {
+    fn to_json(&self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl FilterValue for i64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+/// Booleans are stored as 0/1, and `q` compares them that way (`{"live":1}`).
+impl FilterValue for bool {
+    fn to_json(&self) -> Value {
+        Value::from(u8::from(*self))
+    }
+}
+/// A JSON number when that number is exactly this decimal, else the text, so no digit is lost.
+impl FilterValue for Decimal {
+    fn to_json(&self) -> Value {
+        let text = self.as_str();
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::from(i);
+        }
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.to_string() == text => Value::from(f),
+            _ => Value::String(text.to_owned()),
+        }
+    }
+}
+impl FilterValue for Date {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+impl FilterValue for DateTime {
+    fn to_json(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+impl<T: ?Sized> FilterValue for Id<T> {
+    fn to_json(&self) -> Value {
+        Value::from(self.get())
+    }
+}
+impl FilterValue for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
 
-/// The most conditions (counting each copy made by multiplying out `$or`s) a query's `q` may
-/// be built from; see [`Filter::try_to_q`].
-pub const MAX_Q_CONDITIONS: usize = 4096;
+fn list<T: FilterValue>(values: impl IntoIterator<Item = T>) -> Value {
+    Value::Array(values.into_iter().map(|v| v.to_json()).collect())
+}
 
-/// The encoding ran out of its budget of conditions.
-struct TooLarge;
+macro_rules! field_type {
+    ($(#[$doc:meta])* $name:ident < $($p:ident),* >) => {
+        $(#[$doc])*
+        pub struct $name<O: ?Sized, $($p: ?Sized),*> {
+            name: &'static str,
+            marker: PhantomData<fn() -> (Box<O>, $(Box<$p>),*)>,
+        }
 
-/// A filter on records of object `O`, serialised as the API's `q` JSON.
-pub struct Filter<O: ?Sized> {
-    node: Node,
+        impl<O: ?Sized, $($p: ?Sized),*> $name<O, $($p),*> {
+            /// The field with this API name. Generated `fields` modules call this.
+            pub const fn new(api_name: &'static str) -> Self {
+                $name { name: api_name, marker: PhantomData }
+            }
+
+            /// The field's API name.
+            pub const fn api_name(&self) -> &'static str {
+                self.name
+            }
+
+            /// Sort by this field, ascending.
+            pub fn asc(self) -> Order<O> {
+                Order::by(self.name, Direction::Asc)
+            }
+
+            /// Sort by this field, descending.
+            pub fn desc(self) -> Order<O> {
+                Order::by(self.name, Direction::Desc)
+            }
+
+            fn cond(self, op: Op, value: Value) -> Filter<O> {
+                Filter::condition(self.name, op, value)
+            }
+        }
+
+        impl<O: ?Sized, $($p: ?Sized),*> Clone for $name<O, $($p),*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<O: ?Sized, $($p: ?Sized),*> Copy for $name<O, $($p),*> {}
+        impl<O: ?Sized, $($p: ?Sized),*> fmt::Debug for $name<O, $($p),*> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self.name)
+            }
+        }
+    };
+}
+
+field_type!(
+    /// A text field of object `O` (text, long text, e-mail, phone, URL).
+    TextField<>
+);
+field_type!(
+    /// A field of object `O` with ordered values of type `T`: integers ([`i64`]), decimals
+    /// ([`Decimal`]), dates ([`Date`]) and date-times ([`DateTime`]).
+    RangeField<T>
+);
+field_type!(
+    /// A boolean field of object `O`.
+    BoolField<>
+);
+field_type!(
+    /// A lookup (dropdown) field of object `O` whose values are the enum `E`.
+    ChoiceField<E>
+);
+field_type!(
+    /// A field of object `O` holding ids of object `T`: the record's own id, a reference, or a
+    /// user.
+    IdField<T>
+);
+
+impl<O: Object + ?Sized> TextField<O> {
+    /// Equal to `value`.
+    pub fn eq(self, value: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Eq, Value::String(value.into()))
+    }
+    /// Not equal to `value` (`$not`).
+    pub fn ne(self, value: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Not, Value::String(value.into()))
+    }
+    /// Equal to one of `values` (`$in`).
+    pub fn one_of<V: Into<String>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(Op::In, list(values.into_iter().map(Into::into)))
+    }
+    /// Equal to none of `values` (`$nin`).
+    pub fn none_of<V: Into<String>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(Op::Nin, list(values.into_iter().map(Into::into)))
+    }
+    /// Starts with `prefix` (`$sw`).
+    pub fn starts_with(self, prefix: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Sw, Value::String(prefix.into()))
+    }
+    /// Ends with `suffix` (`$ew`).
+    pub fn ends_with(self, suffix: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Ew, Value::String(suffix.into()))
+    }
+    /// Contains `part` (`$con`).
+    pub fn contains(self, part: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Con, Value::String(part.into()))
+    }
+}
+
+impl<O: Object + ?Sized, T: FilterValue> RangeField<O, T> {
+    /// Equal to `value`.
+    pub fn eq(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Eq, value.into().to_json())
+    }
+    /// Not equal to `value` (`$not`).
+    pub fn ne(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Not, value.into().to_json())
+    }
+    /// Equal to one of `values` (`$in`).
+    pub fn one_of<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(Op::In, list(values.into_iter().map(Into::into)))
+    }
+    /// Equal to none of `values` (`$nin`).
+    pub fn none_of<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(Op::Nin, list(values.into_iter().map(Into::into)))
+    }
+    /// Greater than `value` (`$gt`).
+    pub fn gt(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Gt, value.into().to_json())
+    }
+    /// Greater than or equal to `value` (`$gte`).
+    pub fn gte(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Gte, value.into().to_json())
+    }
+    /// Less than `value` (`$lt`).
+    pub fn lt(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Lt, value.into().to_json())
+    }
+    /// Less than or equal to `value` (`$lte`).
+    pub fn lte(self, value: impl Into<T>) -> Filter<O> {
+        self.cond(Op::Lte, value.into().to_json())
+    }
+    /// Between `low` and `high`, both included (`$bt`).
+    pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Filter<O> {
+        self.cond(
+            Op::Bt,
+            Value::Array(vec![low.into().to_json(), high.into().to_json()]),
+        )
+    }
+}
+
+impl<O: Object + ?Sized> BoolField<O> {
+    /// Equal to `value`.
+    pub fn eq(self, value: bool) -> Filter<O> {
+        self.cond(Op::Eq, value.to_json())
+    }
+    /// Not equal to `value` (`$not`).
+    pub fn ne(self, value: bool) -> Filter<O> {
+        self.cond(Op::Not, value.to_json())
+    }
+}
+
+/// Marks, by its absence, the filter operators a field's kind does not have: the methods exist
+/// (hidden) only so that calling one gives this sentence instead of an unrelated suggestion.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no such operator: `$gt`, `$gte`, `$lt`, `$lte` and `$bt` compare numbers and dates, and `$sw`, `$ew` and `$con` match text",
+    label = "not an operator of this field's kind",
+    note = "the operators of each kind are listed in the docs of `crm_runtime::filter`"
+)]
+pub trait UnsupportedOperator {}
+
+/// Marks, by its absence, fields the CRM sets itself: their setters exist (hidden) only to turn
+/// an attempt to set one into this sentence.
+#[diagnostic::on_unimplemented(
+    message = "this field is read-only: the CRM sets it itself, so a request cannot",
+    label = "read-only in the dictionary snapshot"
+)]
+pub trait ReadOnlyField {}
+
+macro_rules! unsupported {
+    ($name:ident < $($p:ident),* > : $($method:ident),*) => {
+        impl<O: Object + ?Sized, $($p: ?Sized),*> $name<O, $($p),*> {
+            $(
+                #[doc(hidden)]
+                pub fn $method<V>(self, _value: V) -> Filter<O>
+                where
+                    Self: UnsupportedOperator,
+                {
+                    Filter::all()
+                }
+            )*
+        }
+    };
+}
+
+unsupported!(TextField<>: gt, gte, lt, lte);
+unsupported!(RangeField<T>: starts_with, ends_with, contains);
+unsupported!(BoolField<>: gt, gte, lt, lte, starts_with, ends_with, contains);
+unsupported!(ChoiceField<E>: gt, gte, lt, lte, starts_with, ends_with, contains);
+unsupported!(IdField<T>: gt, gte, lt, lte, starts_with, ends_with, contains);
+
+fn lookup_json<E: LookupEnum>(value: &E) -> Value {
+    Value::String(value.as_str().to_owned())
+}
+
+impl<O: Object + ?Sized, E: LookupEnum> ChoiceField<O, E> {
+    /// Equal to `value`.
+    pub fn eq(self, value: E) -> Filter<O> {
+        self.cond(Op::Eq, lookup_json(&value))
+    }
+    /// Not equal to `value` (`$not`).
+    pub fn ne(self, value: E) -> Filter<O> {
+        self.cond(Op::Not, lookup_json(&value))
+    }
+    /// One of `values` (`$in`).
+    pub fn one_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
+        self.cond(
+            Op::In,
+            Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
+        )
+    }
+    /// None of `values` (`$nin`).
+    pub fn none_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
+        self.cond(
+            Op::Nin,
+            Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
+        )
+    }
+}
+
+impl<O: Object + ?Sized, T: ?Sized> IdField<O, T> {
+    /// Equal to `id`.
+    pub fn eq(self, id: Id<T>) -> Filter<O> {
+        self.cond(Op::Eq, id.to_json())
+    }
+    /// Not equal to `id` (`$not`).
+    pub fn ne(self, id: Id<T>) -> Filter<O> {
+        self.cond(Op::Not, id.to_json())
+    }
+    /// One of `ids` (`$in`).
+    pub fn one_of(self, ids: impl IntoIterator<Item = Id<T>>) -> Filter<O> {
+        self.cond(Op::In, list(ids))
+    }
+    /// None of `ids` (`$nin`).
+    pub fn none_of(self, ids: impl IntoIterator<Item = Id<T>>) -> Filter<O> {
+        self.cond(Op::Nin, list(ids))
+    }
+}
+
+/// Any field of object `O` by API name, with every operator and JSON values: for fields the
+/// snapshot does not know yet, or whose type it does not know. Nothing is checked here; the API
+/// answers an unknown field or a bad value with a validation error.
+///
+/// ```
+/// # use crm_runtime::filter::AnyField;
+/// # enum Account {}
+/// # impl crm_runtime::Object for Account {
+/// #     const API_NAME: &'static str = "accounts";
+/// #     const RECORD_TYPE: Option<&'static str> = None;
+/// #     const SCHEMA_FINGERPRINT: &'static str = "";
+/// # }
+/// let f = AnyField::<Account>::named("x_score").gte(10);
+/// assert_eq!(f.to_q(), r#"{"x_score":{"$gte":10}}"#);
+/// ```
+pub struct AnyField<O: ?Sized> {
+    name: Cow<'static, str>,
     object: PhantomData<fn() -> O>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Cond {
-        field: Cow<'static, str>,
-        op: Op,
-        value: Value,
-    },
-    And(Vec<Node>),
-    Or(Vec<Node>),
-}
-
-/// A comparison operator of `q`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// Equality: the plain value.
-    Eq,
-    /// `$not`.
-    Not,
-    /// `$in`.
-    In,
-    /// `$nin`.
-    Nin,
-    /// `$gt`.
-    Gt,
-    /// `$gte`.
-    Gte,
-    /// `$lt`.
-    Lt,
-    /// `$lte`.
-    Lte,
-    /// `$bt`: inclusive range, a two-element array.
-    Bt,
-    /// `$sw`: starts with.
-    Sw,
-    /// `$ew`: ends with.
-    Ew,
-    /// `$con`: contains.
-    Con,
-}
-
-impl Op {
-    /// The operator's key in `q` (`$gte`); `None` for equality, which is a plain value.
-    pub fn key(self) -> Option<&'static str> {
-        Some(match self {
-            Op::Eq => return None,
-            Op::Not => "$not",
-            Op::In => "$in",
-            Op::Nin => "$nin",
-            Op::Gt => "$gt",
-            Op::Gte => "$gte",
-            Op::Lt => "$lt",
-            Op::Lte => "$lte",
-            Op::Bt => "$bt",
-            Op::Sw => "$sw",
-            Op::Ew => "$ew",
-            Op::Con => "$con",
-        })
-    }
-}
-
-impl<O: ?Sized> Filter<O> {
-    /// The filter that matches every record (`{}`).
-    pub fn all() -> Self {
-        Filter {
-            node: Node::And(Vec::new()),
+impl<O: Object + ?Sized> AnyField<O> {
+    /// The field with this API name.
+    pub fn named(api_name: impl Into<Cow<'static, str>>) -> Self {
+        AnyField {
+            name: api_name.into(),
             object: PhantomData,
         }
     }
-
-    /// One condition on a field, by API name. Typed field constants call this; use it directly
-    /// only for fields the snapshot does not know (or see [`AnyField`]).
-    pub fn condition(field: impl Into<Cow<'static, str>>, op: Op, value: Value) -> Self {
-        Filter {
-            node: Node::Cond {
-                field: field.into(),
-                op,
-                value,
-            },
+    /// A field known at compile time; generated code uses it for fields of unknown type.
+    pub const fn new(api_name: &'static str) -> Self {
+        AnyField {
+            name: Cow::Borrowed(api_name),
             object: PhantomData,
         }
     }
-
-    /// Records matching both filters.
-    pub fn and(self, other: Filter<O>) -> Self {
-        let mut parts = match self.node {
-            Node::And(v) => v,
-            n => vec![n],
-        };
-        match other.node {
-            Node::And(v) => parts.extend(v),
-            n => parts.push(n),
-        }
-        Filter {
-            node: Node::And(parts),
-            object: PhantomData,
-        }
+    /// The field's API name.
+    pub fn api_name(&self) -> &str {
+        &self.name
     }
-
-    /// Records matching either filter (`$or`).
-    pub fn or(self, other: Filter<O>) -> Self {
-        let mut parts = match self.node {
-            Node::Or(v) => v,
-            n => vec![n],
-        };
-        match other.node {
-            Node::Or(v) => parts.extend(v),
-            n => parts.push(n),
-        }
-        Filter {
-            node: Node::Or(parts),
-            object: PhantomData,
-        }
+    fn cond(&self, op: Op, value: Value) -> Filter<O> {
+        Filter::condition(self.name.clone(), op, value)
     }
-
-    /// Whether this filter matches every record (and `q` can be left out).
-    pub fn is_empty(&self) -> bool {
-        matches!(&self.node, Node::And(v) if v.iter().all(|n| matches!(n, Node::And(c) if c.is_empty())))
+    /// Equal to `value`.
+    pub fn eq(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Eq, value.into())
     }
-
-    /// The `q` parameter's JSON text, however large. Its size grows exponentially with the
-    /// number of `$or`s ANDed together (see the module docs); queries use
-    /// [`try_to_q`](Filter::try_to_q), which refuses such a filter.
-    pub fn to_q(&self) -> String {
-        let mut map = Map::new();
-        // An unlimited budget cannot run out.
-        let mut budget = usize::MAX;
-        let _ = and_into(&mut map, &self.node, &mut budget);
-        Value::Object(map).to_string()
+    /// Not equal (`$not`).
+    pub fn ne(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Not, value.into())
     }
-
-    /// The `q` parameter's JSON text, or a bad-request error when multiplying out its `$or`s
-    /// would take more than [`MAX_Q_CONDITIONS`] conditions.
-    pub fn try_to_q(&self) -> Result<String, Error> {
-        let mut map = Map::new();
-        let mut budget = MAX_Q_CONDITIONS;
-        and_into(&mut map, &self.node, &mut budget).map_err(|TooLarge| q_too_large())?;
-        Ok(Value::Object(map).to_string())
+    /// One of `values` (`$in`).
+    pub fn one_of<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(
+            Op::In,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
+    }
+    /// None of `values` (`$nin`).
+    pub fn none_of<V: Into<Value>>(&self, values: impl IntoIterator<Item = V>) -> Filter<O> {
+        self.cond(
+            Op::Nin,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
+    }
+    /// Greater than (`$gt`).
+    pub fn gt(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Gt, value.into())
+    }
+    /// Greater than or equal (`$gte`).
+    pub fn gte(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Gte, value.into())
+    }
+    /// Less than (`$lt`).
+    pub fn lt(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Lt, value.into())
+    }
+    /// Less than or equal (`$lte`).
+    pub fn lte(&self, value: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Lte, value.into())
+    }
+    /// Between, inclusive (`$bt`).
+    pub fn between(&self, low: impl Into<Value>, high: impl Into<Value>) -> Filter<O> {
+        self.cond(Op::Bt, Value::Array(vec![low.into(), high.into()]))
+    }
+    /// Starts with (`$sw`).
+    pub fn starts_with(&self, prefix: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Sw, Value::String(prefix.into()))
+    }
+    /// Ends with (`$ew`).
+    pub fn ends_with(&self, suffix: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Ew, Value::String(suffix.into()))
+    }
+    /// Contains (`$con`).
+    pub fn contains(&self, part: impl Into<String>) -> Filter<O> {
+        self.cond(Op::Con, Value::String(part.into()))
+    }
+    /// Sort by this field, ascending.
+    pub fn asc(&self) -> Order<O> {
+        Order::by(self.name.clone(), Direction::Asc)
+    }
+    /// Sort by this field, descending.
+    pub fn desc(&self) -> Order<O> {
+        Order::by(self.name.clone(), Direction::Desc)
     }
 }
 
-/// The error of a filter over [`MAX_Q_CONDITIONS`].
-pub(crate) fn q_too_large() -> Error {
-    Error::new(Kind::BadRequest).with_detail(format!(
-        "the filter is too large to send: multiplying out its `$or`s takes more than \
-         {MAX_Q_CONDITIONS} conditions (each `$or` ANDed to another multiplies the \
-         alternatives); combine fewer `$or`s or use `one_of`"
-    ))
-}
-
-/// Adds `node` to the AND-object `map`, nesting it where it cannot join (see the module docs).
-/// Every call spends one unit of `budget`, which bounds the work however the `$or`s multiply.
-fn and_into(map: &mut Map<String, Value>, node: &Node, budget: &mut usize) -> Result<(), TooLarge> {
-    *budget = budget.checked_sub(1).ok_or(TooLarge)?;
-    match node {
-        Node::And(parts) => {
-            for p in parts {
-                and_into(map, p, budget)?;
-            }
-        }
-        Node::Or(parts) if !map.contains_key("$or") => {
-            let mut alternatives = Vec::with_capacity(parts.len());
-            for p in parts {
-                let mut m = Map::new();
-                and_into(&mut m, p, budget)?;
-                alternatives.push(Value::Object(m));
-            }
-            map.insert("$or".to_owned(), Value::Array(alternatives));
-        }
-        Node::Cond { field, op, value } => {
-            let joined = match (op.key(), map.get_mut(field.as_ref())) {
-                (None, None) => {
-                    map.insert(field.to_string(), value.clone());
-                    true
-                }
-                (Some(key), None) => {
-                    let mut ops = Map::new();
-                    ops.insert(key.to_owned(), value.clone());
-                    map.insert(field.to_string(), Value::Object(ops));
-                    true
-                }
-                (None, Some(existing)) => existing == value,
-                (Some(key), Some(Value::Object(ops))) if ops.keys().all(|k| k.starts_with('$')) => {
-                    match ops.get(key) {
-                        None => {
-                            ops.insert(key.to_owned(), value.clone());
-                            true
-                        }
-                        Some(v) => v == value,
-                    }
-                }
-                (Some(_), Some(_)) => false,
-            };
-            if !joined {
-                nest(map, node, budget)?;
-            }
-        }
-        Node::Or(_) => nest(map, node, budget)?,
-    }
-    Ok(())
-}
-
-/// ANDs `node` into `map` through its `$or`: a new one-element `$or` if there is none, else
-/// into every alternative of the existing one, since `(a | b) & n` is `(a & n) | (b & n)`.
-fn nest(map: &mut Map<String, Value>, node: &Node, budget: &mut usize) -> Result<(), TooLarge> {
-    match map.get_mut("$or") {
-        Some(Value::Array(alternatives)) => {
-            for alternative in alternatives.iter_mut() {
-                if let Value::Object(inner) = alternative {
-                    and_into(inner, node, budget)?;
-                }
-            }
-        }
-        _ => {
-            let mut inner = Map::new();
-            and_into(&mut inner, node, budget)?;
-            map.insert("$or".to_owned(), Value::Array(vec![Value::Object(inner)]));
-        }
-    }
-    Ok(())
-}
-
-impl<O: ?Sized> Clone for Filter<O> {
+impl<O: ?Sized> Clone for AnyField<O> {
     fn clone(&self) -> Self {
-        Filter {
-            node: self.node.clone(),
+        AnyField {
+            name: self.name.clone(),
             object: PhantomData,
         }
     }
 }
 
-impl<O: ?Sized> Default for Filter<O> {
-    fn default() -> Self {
-        Filter::all()
-    }
-}
-
-impl<O: ?Sized> PartialEq for Filter<O> {
-    fn eq(&self, other: &Self) -> bool {
-        self.node == other.node
-    }
-}
-
-impl<O: ?Sized> fmt::Debug for Filter<O> {
+impl<O: ?Sized> fmt::Debug for AnyField<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.try_to_q() {
-            Ok(q) => write!(f, "Filter({q})"),
-            Err(_) => write!(f, "Filter(<over {MAX_Q_CONDITIONS} conditions>)"),
-        }
-    }
-}
-
-impl<O: ?Sized> std::ops::BitAnd for Filter<O> {
-    type Output = Filter<O>;
-    fn bitand(self, rhs: Self) -> Self {
-        self.and(rhs)
-    }
-}
-
-impl<O: ?Sized> std::ops::BitOr for Filter<O> {
-    type Output = Filter<O>;
-    fn bitor(self, rhs: Self) -> Self {
-        self.or(rhs)
+        write!(f, "AnyField({})", self.name)
     }
 }
