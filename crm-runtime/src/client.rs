@@ -39,6 +39,7 @@ pub(crate) struct ClientInner {
     pub(crate) meter: Meter,
     pub(crate) lenient: bool,
     pub(crate) request_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
 }
 
 impl fmt::Debug for Client {
@@ -108,6 +109,7 @@ pub struct ClientBuilder {
     concurrency: Option<usize>,
     lenient: bool,
     usage: UsageConfig,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -137,6 +139,7 @@ impl Default for ClientBuilder {
             concurrency: None,
             lenient: false,
             usage: UsageConfig::default(),
+            max_response_bytes: crate::transport::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -210,6 +213,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer body read into memory (default 64 MiB); a larger one fails with a
+    /// decode error instead of exhausting memory. Dictionary and lookup answers are further held
+    /// to crm-schema's limit for them. Document downloads stream and are not limited.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// A call budget (the CRM's daily allowance, say) against which thresholds fire.
     pub fn call_budget(mut self, calls: u64) -> Self {
         self.usage.budget = Some(calls);
@@ -232,19 +243,31 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails without a token or with a base URL that is not http(s).
+    /// Builds the client. Fails without a token, with a base URL that is not http(s), and with
+    /// one that carries a user name or password: the API authenticates by the token alone, and
+    /// credentials in the URL would end up in logs, `Debug` output and snapshots.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or_else(|| {
             Error::new(Kind::Config).with_detail("no access token given (set CRM_TOKEN)")
         })?;
+        // Messages show the URL without any credentials it may carry.
+        let shown = match crm_schema::Source::for_base_url(&self.base_url) {
+            crm_schema::Source::Sandbox { base_url } | crm_schema::Source::Tenant { base_url } => {
+                base_url
+            }
+            crm_schema::Source::Catalogue => String::new(),
+        };
         let parsed = reqwest::Url::parse(&self.base_url).map_err(|e| {
-            Error::new(Kind::Config)
-                .with_detail(format!("base URL `{}` is not a URL: {e}", self.base_url))
+            Error::new(Kind::Config).with_detail(format!("base URL `{shown}` is not a URL: {e}"))
         })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::new(Kind::Config).with_detail(format!(
+                "base URL `{shown}` must not carry a user name or password; the access token is the only credential"
+            )));
+        }
         if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
             return Err(Error::new(Kind::Config).with_detail(format!(
-                "base URL `{}` must be http(s) without a query",
-                self.base_url
+                "base URL `{shown}` must be http(s) without a query"
             )));
         }
         let http = reqwest::Client::builder()
@@ -270,6 +293,7 @@ impl ClientBuilder {
                 meter: Meter::new(self.usage),
                 lenient: self.lenient,
                 request_timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
             }),
         })
     }

@@ -10,11 +10,20 @@ use crate::error::{Error, Kind};
 use crate::transport::{Call, read_body};
 
 impl Client {
+    /// Dictionary and lookup answers are small: they stay under the crm-schema limit for them,
+    /// or the client's own when that is lower.
+    pub(crate) fn dictionary_body_limit(&self) -> usize {
+        self.inner
+            .max_response_bytes
+            .min(crm_schema::raw::MAX_RESPONSE_BYTES)
+    }
+
     /// The body of `GET /datadictionary/{object}`, exactly as received (checked to be JSON).
     pub async fn dictionary_raw(&self, object: &str) -> Result<Bytes, Error> {
         let call = Call::new(reqwest::Method::GET, ["datadictionary", object]);
+        let limit = self.dictionary_body_limit();
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::other::<serde::de::IgnoredAny>("data dictionary", &body)?;
             Ok(body)
         })
@@ -33,24 +42,7 @@ impl Client {
     /// ```
     pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
         let body = self.dictionary_raw(object).await?;
-        let base_url = self.base_url().to_owned();
-        let loopback = reqwest::Url::parse(&base_url).ok().is_some_and(|u| {
-            let host = u
-                .host_str()
-                .unwrap_or("")
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned();
-            host == "localhost"
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        });
-        let source = if loopback {
-            Source::Sandbox { base_url }
-        } else {
-            Source::Tenant { base_url }
-        };
+        let source = Source::for_base_url(self.base_url());
         let fetched_at = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()

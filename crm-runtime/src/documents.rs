@@ -16,7 +16,9 @@ use crate::transport::{Body, Call, read_body, transport_failure};
 /// What a download wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Download {
-    /// The file name from `Content-Disposition`, when the server sent one.
+    /// The file name from `Content-Disposition`, when the server sent a usable one. It is
+    /// made safe to join to a directory: only its last path component (after any `/` or `\`),
+    /// without control characters; a name that is then empty, `.` or `..` counts as absent.
     pub filename: Option<String>,
     /// The `Content-Type`, when sent.
     pub content_type: Option<String>,
@@ -133,9 +135,23 @@ impl Upload {
 }
 
 /// The file name of a `Content-Disposition` header: `filename*=UTF-8''...` (percent-decoded)
-/// wins over `filename="..."`. Hand-written: the header's grammar needed here is a few lines,
-/// and no workspace crate parses it.
+/// wins over `filename="..."`; made safe by [`safe_filename`]. Hand-written: the header's
+/// grammar needed here is a few lines, and no workspace crate parses it.
 pub(crate) fn disposition_filename(header: &str) -> Option<String> {
+    raw_disposition_filename(header).and_then(|name| safe_filename(&name))
+}
+
+/// The server chooses the name, so it must not be able to steer a caller that joins it to a
+/// directory: keep the last component under either separator, drop control characters, and
+/// refuse what is left if it is empty or only dots.
+fn safe_filename(name: &str) -> Option<String> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim();
+    (!clean.is_empty() && !clean.chars().all(|c| c == '.')).then(|| clean.to_owned())
+}
+
+fn raw_disposition_filename(header: &str) -> Option<String> {
     let mut plain = None;
     for param in split_params(header) {
         let Some((key, value)) = param.split_once('=') else {
@@ -266,8 +282,9 @@ impl Client {
         // `form()` was checked above, so rebuilding it per attempt cannot fail.
         call.body = Body::Multipart(Arc::new(move || form_source.form().unwrap_or_default()));
         let lenient = self.inner.lenient;
+        let limit = self.inner.max_response_bytes;
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::single::<R>("documents", lenient, &body)
         })
         .await
@@ -292,6 +309,15 @@ mod tests {
                 Some("naïve.txt"),
             ),
             ("inline", None),
+            (r#"attachment; filename="../../etc/passwd""#, Some("passwd")),
+            (r#"attachment; filename="a\\b""#, Some("b")),
+            (
+                "attachment; filename*=UTF-8''..%2F..%2Fevil%0D%0A.sh",
+                Some("evil.sh"),
+            ),
+            (r#"attachment; filename="..""#, None),
+            (r#"attachment; filename="dir/""#, None),
+            ("attachment; filename*=UTF-8''%2E%2E%5C%2E%2E", None),
         ];
         for (header, want) in cases {
             assert_eq!(disposition_filename(header).as_deref(), want, "{header}");

@@ -24,256 +24,26 @@
 //! one-element `$or`, which means the same as AND: `{"name":"a","$or":[{"name":{"$sw":"b"}}]}`;
 //! if the object already has an `$or`, the condition is ANDed into each of its alternatives
 //! (`(a | b) & c` is `(a & c) | (b & c)`). Nothing is ever dropped or overwritten.
+//!
+//! Multiplying out has a price: ANDing `k` two-way `$or`s yields `2^k` alternatives, and `q`
+//! has no documented way to nest an `$or` inside an AND. So a query refuses, before sending,
+//! a filter whose encoding would take more than [`MAX_Q_CONDITIONS`] steps
+//! ([`Filter::try_to_q`]).
+
+mod expr;
+
+pub(crate) use expr::q_too_large;
+pub use expr::{Filter, MAX_Q_CONDITIONS, Op};
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::order::{Direction, Order};
 use crate::record::{Id, LookupEnum, Object};
 use crate::types::{Date, DateTime, Decimal};
-
-/// A filter on records of object `O`, serialised as the API's `q` JSON.
-pub struct Filter<O: ?Sized> {
-    node: Node,
-    object: PhantomData<fn() -> O>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Cond {
-        field: Cow<'static, str>,
-        op: Op,
-        value: Value,
-    },
-    And(Vec<Node>),
-    Or(Vec<Node>),
-}
-
-/// A comparison operator of `q`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// Equality: the plain value.
-    Eq,
-    /// `$not`.
-    Not,
-    /// `$in`.
-    In,
-    /// `$nin`.
-    Nin,
-    /// `$gt`.
-    Gt,
-    /// `$gte`.
-    Gte,
-    /// `$lt`.
-    Lt,
-    /// `$lte`.
-    Lte,
-    /// `$bt`: inclusive range, a two-element array.
-    Bt,
-    /// `$sw`: starts with.
-    Sw,
-    /// `$ew`: ends with.
-    Ew,
-    /// `$con`: contains.
-    Con,
-}
-
-impl Op {
-    /// The operator's key in `q` (`$gte`); `None` for equality, which is a plain value.
-    pub fn key(self) -> Option<&'static str> {
-        Some(match self {
-            Op::Eq => return None,
-            Op::Not => "$not",
-            Op::In => "$in",
-            Op::Nin => "$nin",
-            Op::Gt => "$gt",
-            Op::Gte => "$gte",
-            Op::Lt => "$lt",
-            Op::Lte => "$lte",
-            Op::Bt => "$bt",
-            Op::Sw => "$sw",
-            Op::Ew => "$ew",
-            Op::Con => "$con",
-        })
-    }
-}
-
-impl<O: ?Sized> Filter<O> {
-    /// The filter that matches every record (`{}`).
-    pub fn all() -> Self {
-        Filter {
-            node: Node::And(Vec::new()),
-            object: PhantomData,
-        }
-    }
-
-    /// One condition on a field, by API name. Typed field constants call this; use it directly
-    /// only for fields the snapshot does not know (or see [`AnyField`]).
-    pub fn condition(field: impl Into<Cow<'static, str>>, op: Op, value: Value) -> Self {
-        Filter {
-            node: Node::Cond {
-                field: field.into(),
-                op,
-                value,
-            },
-            object: PhantomData,
-        }
-    }
-
-    /// Records matching both filters.
-    pub fn and(self, other: Filter<O>) -> Self {
-        let mut parts = match self.node {
-            Node::And(v) => v,
-            n => vec![n],
-        };
-        match other.node {
-            Node::And(v) => parts.extend(v),
-            n => parts.push(n),
-        }
-        Filter {
-            node: Node::And(parts),
-            object: PhantomData,
-        }
-    }
-
-    /// Records matching either filter (`$or`).
-    pub fn or(self, other: Filter<O>) -> Self {
-        let mut parts = match self.node {
-            Node::Or(v) => v,
-            n => vec![n],
-        };
-        match other.node {
-            Node::Or(v) => parts.extend(v),
-            n => parts.push(n),
-        }
-        Filter {
-            node: Node::Or(parts),
-            object: PhantomData,
-        }
-    }
-
-    /// Whether this filter matches every record (and `q` can be left out).
-    pub fn is_empty(&self) -> bool {
-        matches!(&self.node, Node::And(v) if v.iter().all(|n| matches!(n, Node::And(c) if c.is_empty())))
-    }
-
-    /// The `q` parameter's JSON text.
-    pub fn to_q(&self) -> String {
-        let mut map = Map::new();
-        and_into(&mut map, &self.node);
-        Value::Object(map).to_string()
-    }
-}
-
-/// Adds `node` to the AND-object `map`, nesting it where it cannot join (see the module docs).
-fn and_into(map: &mut Map<String, Value>, node: &Node) {
-    match node {
-        Node::And(parts) => parts.iter().for_each(|p| and_into(map, p)),
-        Node::Or(parts) if !map.contains_key("$or") => {
-            let alternatives = parts
-                .iter()
-                .map(|p| {
-                    let mut m = Map::new();
-                    and_into(&mut m, p);
-                    Value::Object(m)
-                })
-                .collect();
-            map.insert("$or".to_owned(), Value::Array(alternatives));
-        }
-        Node::Cond { field, op, value } => {
-            let joined = match (op.key(), map.get_mut(field.as_ref())) {
-                (None, None) => {
-                    map.insert(field.to_string(), value.clone());
-                    true
-                }
-                (Some(key), None) => {
-                    let mut ops = Map::new();
-                    ops.insert(key.to_owned(), value.clone());
-                    map.insert(field.to_string(), Value::Object(ops));
-                    true
-                }
-                (None, Some(existing)) => existing == value,
-                (Some(key), Some(Value::Object(ops))) if ops.keys().all(|k| k.starts_with('$')) => {
-                    match ops.get(key) {
-                        None => {
-                            ops.insert(key.to_owned(), value.clone());
-                            true
-                        }
-                        Some(v) => v == value,
-                    }
-                }
-                (Some(_), Some(_)) => false,
-            };
-            if !joined {
-                nest(map, node);
-            }
-        }
-        Node::Or(_) => nest(map, node),
-    }
-}
-
-/// ANDs `node` into `map` through its `$or`: a new one-element `$or` if there is none, else
-/// into every alternative of the existing one, since `(a | b) & n` is `(a & n) | (b & n)`.
-fn nest(map: &mut Map<String, Value>, node: &Node) {
-    match map.get_mut("$or") {
-        Some(Value::Array(alternatives)) => {
-            for alternative in alternatives.iter_mut() {
-                if let Value::Object(inner) = alternative {
-                    and_into(inner, node);
-                }
-            }
-        }
-        _ => {
-            let mut inner = Map::new();
-            and_into(&mut inner, node);
-            map.insert("$or".to_owned(), Value::Array(vec![Value::Object(inner)]));
-        }
-    }
-}
-
-impl<O: ?Sized> Clone for Filter<O> {
-    fn clone(&self) -> Self {
-        Filter {
-            node: self.node.clone(),
-            object: PhantomData,
-        }
-    }
-}
-
-impl<O: ?Sized> Default for Filter<O> {
-    fn default() -> Self {
-        Filter::all()
-    }
-}
-
-impl<O: ?Sized> PartialEq for Filter<O> {
-    fn eq(&self, other: &Self) -> bool {
-        self.node == other.node
-    }
-}
-
-impl<O: ?Sized> fmt::Debug for Filter<O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Filter({})", self.to_q())
-    }
-}
-
-impl<O: ?Sized> std::ops::BitAnd for Filter<O> {
-    type Output = Filter<O>;
-    fn bitand(self, rhs: Self) -> Self {
-        self.and(rhs)
-    }
-}
-
-impl<O: ?Sized> std::ops::BitOr for Filter<O> {
-    type Output = Filter<O>;
-    fn bitor(self, rhs: Self) -> Self {
-        self.or(rhs)
-    }
-}
 
 /// A value that can appear in `q`.
 pub trait FilterValue {

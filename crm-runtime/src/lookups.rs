@@ -44,8 +44,9 @@ impl Client {
     /// The raw body of `GET /lookup/{object}/{field}`, as received.
     pub async fn lookup_raw(&self, object: &str, field: &str) -> Result<Bytes, Error> {
         let call = Call::new(reqwest::Method::GET, ["lookup", object, field]);
+        let limit = self.dictionary_body_limit();
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             // Validate it is JSON so a cut-short body is retried rather than returned.
             decode::other::<serde::de::IgnoredAny>("lookup", &body)?;
             Ok(body)
@@ -103,8 +104,9 @@ impl Client {
         let body = serde_json::to_vec(&serde_json::json!({ "items": items }))
             .map_err(|e| Error::new(Kind::Config).with_detail(e.to_string()))?;
         let call = Call::new(reqwest::Method::PATCH, ["lookup", list_name]).json(Bytes::from(body));
+        let limit = self.inner.max_response_bytes;
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::other::<Appended>("lookup append", &body)
         })
         .await

@@ -16,18 +16,19 @@ use crate::transport::{Call, read_body};
 impl Client {
     async fn record_call<T: Listable>(&self, object: &str, call: Call) -> Result<T, Error> {
         let lenient = self.inner.lenient;
+        let limit = self.inner.max_response_bytes;
         self.execute(&call, |_, resp| async move {
-            let body = read_body(resp).await?;
+            let body = read_body(resp, limit).await?;
             decode::single::<T>(object, lenient, &body)
         })
         .await
     }
 
     async fn empty_call(&self, call: Call) -> Result<(), Error> {
-        self.execute(
-            &call,
-            |_, resp| async move { read_body(resp).await.map(drop) },
-        )
+        let limit = self.inner.max_response_bytes;
+        self.execute(&call, |_, resp| async move {
+            read_body(resp, limit).await.map(drop)
+        })
         .await
     }
 

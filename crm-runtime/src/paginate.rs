@@ -25,7 +25,8 @@ struct State<R> {
     query: Arc<Query<R>>,
     order: Arc<str>,
     limit: PageSize,
-    next: u32,
+    /// The next page to ask for; `None` once page `u32::MAX` has been asked for.
+    next: Option<u32>,
     prev: Option<(u32, Vec<Option<u64>>)>,
     seen: u64,
     done: bool,
@@ -42,7 +43,7 @@ impl<R: Listable> Query<R> {
             .clone()
             .unwrap_or_else(|| DEFAULT_STREAM_ORDER.to_owned())
             .into();
-        let next = self.page.unwrap_or(1);
+        let next = Some(self.page.unwrap_or(1));
         let state = State {
             query: Arc::new(self),
             order,
@@ -86,8 +87,14 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
                 }
             },
             None => {
-                let n = st.next;
-                st.next += 1;
+                let Some(n) = st.next else {
+                    return Err(Error::new(Kind::Pagination).with_detail(format!(
+                        "{}: more records follow page {}, the last page number the API can address",
+                        st.query.object,
+                        u32::MAX
+                    )));
+                };
+                st.next = n.checked_add(1);
                 st.query.fetch(n, Some(st.limit), Some(&st.order)).await?
             }
         };
@@ -124,9 +131,11 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
             && let Some(total) = page.total_count
         {
             let last = u32::try_from(total.div_ceil(u64::from(st.limit.get()))).unwrap_or(u32::MAX);
-            if last > page.number + 1 {
-                st.ahead = Some(prefetch(&st, page.number + 1, last));
-                st.next = last + 1;
+            if let Some(from) = page.number.checked_add(1)
+                && last > from
+            {
+                st.ahead = Some(prefetch(&st, from, last));
+                st.next = last.checked_add(1);
             }
         }
         st.prev = Some((page.number, ids));

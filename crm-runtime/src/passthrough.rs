@@ -28,7 +28,8 @@ impl Client {
         for (key, value) in query {
             call = call.query(key, *value);
         }
-        self.execute(&call, |_, resp| async move { read_body(resp).await })
+        let limit = self.inner.max_response_bytes;
+        self.execute(&call, |_, resp| async move { read_body(resp, limit).await })
             .await
     }
 }

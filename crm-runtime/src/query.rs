@@ -156,6 +156,8 @@ pub struct Query<R> {
     pub(crate) client: Client,
     pub(crate) object: Cow<'static, str>,
     pub(crate) q: Option<String>,
+    /// The typed filter was too large to become `q`; reported when the query is sent.
+    pub(crate) q_too_large: bool,
     pub(crate) order: Option<String>,
     pub(crate) limit: Option<PageSize>,
     pub(crate) page: Option<u32>,
@@ -170,6 +172,7 @@ impl<R> Clone for Query<R> {
             client: self.client.clone(),
             object: self.object.clone(),
             q: self.q.clone(),
+            q_too_large: self.q_too_large,
             order: self.order.clone(),
             limit: self.limit,
             page: self.page,
@@ -217,6 +220,7 @@ impl<R> Query<R> {
             client,
             object,
             q: None,
+            q_too_large: false,
             order: None,
             limit: None,
             page: None,
@@ -230,6 +234,7 @@ impl<R> Query<R> {
     /// snapshot does not know). Replaces any earlier filter.
     pub fn q_json(mut self, q: impl Into<String>) -> Self {
         self.q = Some(q.into());
+        self.q_too_large = false;
         self
     }
 
@@ -291,7 +296,15 @@ impl<R: Record> Query<R> {
     /// filter itself.
     pub fn filter(mut self, filter: Filter<R::Object>) -> Self {
         // An empty filter means "everything": send no `q` rather than `{}`.
-        self.q = (!filter.is_empty()).then(|| filter.to_q());
+        self.q = None;
+        self.q_too_large = false;
+        if !filter.is_empty() {
+            match filter.try_to_q() {
+                Ok(q) => self.q = Some(q),
+                // The builder cannot fail, so the error waits for the first request.
+                Err(_) => self.q_too_large = true,
+            }
+        }
         self
     }
 
@@ -336,12 +349,16 @@ impl<R: Listable> Query<R> {
         order: Option<&str>,
     ) -> Result<Page<R>, Error> {
         let call = self.call(Some(number), limit, order);
+        if self.q_too_large {
+            return Err(crate::filter::q_too_large().with_request("GET", &call.path()));
+        }
         let span = tracing::debug_span!("crm.page", object = %self.object, page = number);
         let lenient = self.client.inner.lenient;
+        let max_body = self.client.inner.max_response_bytes;
         let object = &*self.object;
         let (records, meta) = tracing::Instrument::instrument(
             self.client.execute(&call, |_, resp| async move {
-                let body = read_body(resp).await?;
+                let body = read_body(resp, max_body).await?;
                 decode::page::<R>(object, lenient, &body)
             }),
             span,

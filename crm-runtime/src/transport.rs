@@ -103,9 +103,56 @@ impl From<Error> for Failure {
     }
 }
 
-/// Reads a whole success body; a body cut short is a transient failure.
-pub(crate) async fn read_body(resp: reqwest::Response) -> Result<Bytes, Failure> {
-    resp.bytes().await.map_err(transport_failure)
+/// The default cap on one success body (see [`crate::ClientBuilder::max_response_bytes`]).
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Error bodies are only parsed for the API's envelope or excerpted, so a little is plenty.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads a whole success body of at most `limit` bytes; a body cut short is a transient
+/// failure, a larger one a decode error (retrying would fetch the same oversized answer).
+pub(crate) async fn read_body(resp: reqwest::Response, limit: usize) -> Result<Bytes, Failure> {
+    let (body, complete) = read_at_most(resp, limit).await;
+    match (body, complete) {
+        (Ok(body), true) => Ok(body),
+        (Ok(_), false) => Err(Failure::fatal(Error::new(Kind::Decode).with_detail(format!(
+            "the answer is larger than the limit of {limit} bytes (see ClientBuilder::max_response_bytes)"
+        )))),
+        (Err(e), _) => Err(transport_failure(e)),
+    }
+}
+
+/// Reads chunk by chunk until the end or until more than `limit` bytes would be held, so an
+/// oversized answer never sits in memory whole. The flag says whether the end was reached.
+async fn read_at_most(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> (Result<Bytes, reqwest::Error>, bool) {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return (Ok(Bytes::new()), false);
+    }
+    let capacity = resp
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let mut buf = bytes::BytesMut::with_capacity(capacity);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if chunk.len() > limit - buf.len() {
+                    let room = limit - buf.len();
+                    buf.extend_from_slice(&chunk[..room]);
+                    return (Ok(buf.freeze()), false);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return (Ok(buf.freeze()), true),
+            Err(e) => return (Err(e), false),
+        }
+    }
 }
 
 /// Classifies a reqwest error (connect, timeout, dropped mid-body).
@@ -135,7 +182,10 @@ fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     if let Ok(secs) = s.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // A value too large for a `Duration` is still "wait longer than any budget": saturate
+        // rather than panic, so the caller ends retrying with the rate-limited error.
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when =
         time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc2822).ok()?;
@@ -217,7 +267,7 @@ impl Client {
                 }
                 if failure.retry.allows(call.idempotent()) && attempt < inner.retry.max_attempts {
                     let delay = inner.retry.delay(attempt, failure.retry_after);
-                    if started.elapsed() + delay <= inner.retry.total_budget {
+                    if started.elapsed().saturating_add(delay) <= inner.retry.total_budget {
                         if let Some(ra) = failure.retry_after {
                             inner.pacer.hold_off(ra).await;
                         }
@@ -274,7 +324,11 @@ impl Client {
         let body = if resp.status().is_redirection() {
             Bytes::new()
         } else {
-            resp.bytes().await.unwrap_or_default()
+            // At most the first bytes of a huge error page: they are only excerpted.
+            read_at_most(resp, MAX_ERROR_BODY_BYTES)
+                .await
+                .0
+                .unwrap_or_default()
         };
         let mut error = Error::from_status(status, &body);
         if resp_is_redirect(status) {

@@ -69,7 +69,8 @@ impl Faults {
 }
 
 /// Everything a sandbox needs to start. Build it with [`Config::new`] and the `with_*` methods.
-#[derive(Debug, Clone)]
+/// Its `Debug` output does not show the token.
+#[derive(Clone)]
 pub struct Config {
     /// Directory of canonical dictionary snapshots (`<object>.json`).
     pub dictionaries: PathBuf,
@@ -97,6 +98,42 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest uploaded document, in bytes (50 MB, as the CRM allows).
     pub max_document_bytes: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so a new field cannot be forgotten here.
+        let Config {
+            dictionaries,
+            db,
+            token: _,
+            seed,
+            records,
+            object_records,
+            auth_mode,
+            dictionary_shape,
+            lookup_shape,
+            faults,
+            user_id,
+            max_body_bytes,
+            max_document_bytes,
+        } = self;
+        f.debug_struct("Config")
+            .field("dictionaries", dictionaries)
+            .field("db", db)
+            .field("token", &"[redacted]")
+            .field("seed", seed)
+            .field("records", records)
+            .field("object_records", object_records)
+            .field("auth_mode", auth_mode)
+            .field("dictionary_shape", dictionary_shape)
+            .field("lookup_shape", lookup_shape)
+            .field("faults", faults)
+            .field("user_id", user_id)
+            .field("max_body_bytes", max_body_bytes)
+            .field("max_document_bytes", max_document_bytes)
+            .finish()
+    }
 }
 
 /// The workspace `dictionaries/` directory, as seen from this crate at compile time.

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -117,6 +117,28 @@ impl FaultState {
     }
 }
 
+/// The route pattern with the object filled in when it is one the sandbox serves
+/// (`/accounts/{id}`), so the counters stay few whatever ids or names clients send.
+fn route_key(state: &crate::State, req: &Request) -> String {
+    let Some(pattern) = req.extensions().get::<MatchedPath>() else {
+        // Only matched routes reach this layer; keep the count even if that ever changes.
+        return "(unmatched)".to_owned();
+    };
+    let mut key = String::new();
+    // Patterns have no wildcards, so their segments line up with the path's.
+    for (pat, seg) in pattern
+        .as_str()
+        .split('/')
+        .zip(req.uri().path().split('/'))
+        .skip(1)
+    {
+        key.push('/');
+        let known = pat == "{object}" && state.dictionary().object(seg).is_some();
+        key.push_str(if known { seg } else { pat });
+    }
+    key
+}
+
 fn seconds_to_midnight() -> u64 {
     let now = time::OffsetDateTime::now_utc();
     let secs =
@@ -126,7 +148,7 @@ fn seconds_to_midnight() -> u64 {
 
 /// Middleware on API routes: counts the call, then applies the faults in force.
 pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next: Next) -> Response {
-    state.count_call(format!("{} {}", req.method(), req.uri().path()));
+    state.count_call(format!("{} {}", req.method(), route_key(&state, &req)));
     let decision = state.fault_state().decide();
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;

@@ -154,7 +154,7 @@ async fn log(
 }
 
 /// A sandbox serving on a local port, started by [`spawn`]. Dropping it stops the server.
-#[derive(Debug)]
+/// Its `Debug` output does not show the token.
 pub struct Running {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub base_url: String,
@@ -166,6 +166,17 @@ pub struct Running {
     pub state: State,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("base_url", &self.base_url)
+            .field("token", &"[redacted]")
+            .field("addr", &self.addr)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Running {

@@ -16,7 +16,9 @@ use crate::store::Store;
 pub struct Calls {
     /// Every authenticated API call (admin calls excluded).
     pub total: u64,
-    /// Per `"METHOD /path-pattern"`, e.g. `"GET /accounts"` with the object filled in.
+    /// Per `"METHOD /route-pattern"` with the object filled in when it exists: `"GET /accounts"`,
+    /// `"GET /accounts/{id}"`, `"GET /lookup/accounts/{field}"`; an unknown object stays
+    /// `{object}` (`"GET /{object}"`).
     pub routes: BTreeMap<String, u64>,
 }
 

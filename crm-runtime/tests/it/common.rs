@@ -42,6 +42,8 @@ impl Record for Account {
 pub(crate) enum Fault {
     /// Answer with this status, an API error body and an optional `Retry-After` (seconds).
     Status(u16, Option<u64>),
+    /// Answer with this status and this `Retry-After` header text, verbatim.
+    RetryAfter(u16, &'static str),
     /// Drop the connection without an answer.
     Drop,
     /// Send a 200 whose body stops half-way (Content-Length says more).
@@ -171,6 +173,16 @@ async fn handle(
             }
             return resp;
         }
+        Some(Fault::RetryAfter(code, value)) => {
+            let mut resp = (
+                StatusCode::from_u16(code).expect("status"),
+                axum::Json(api_error(code, "Too Many Attempts.")),
+            )
+                .into_response();
+            resp.headers_mut()
+                .insert("retry-after", value.parse().expect("header"));
+            return resp;
+        }
         Some(Fault::Drop) => {
             // Unwinding the connection task closes the socket without an answer.
             std::panic::panic_any("mock: drop connection");
@@ -242,6 +254,21 @@ async fn handle(
             st.in_flight.fetch_sub(1, Ordering::SeqCst);
             axum::Json(serde_json::json!({"metadata": {"has_more": false}, "list": []}))
                 .into_response()
+        }
+        ("GET", p) if p.starts_with("/big-") => {
+            // `/big-<status>-<bytes>`: that many bytes in 1000-byte chunks, with no length
+            // announced, so only reading them shows the size.
+            let mut parts = p.trim_start_matches("/big-").split('-');
+            let code: u16 = parts.next().and_then(|c| c.parse().ok()).expect("status");
+            let size: usize = parts.next().and_then(|c| c.parse().ok()).expect("size");
+            let chunks = (0..size.div_ceil(1000)).map(move |i| {
+                let n = (size - i * 1000).min(1000);
+                Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; n]))
+            });
+            Response::builder()
+                .status(code)
+                .body(Body::from_stream(futures::stream::iter(chunks)))
+                .expect("response")
         }
         ("GET", "/html") => (StatusCode::BAD_GATEWAY, "<html>bad gateway</html>").into_response(),
         ("GET", "/scored") => axum::Json(serde_json::json!({

@@ -190,6 +190,22 @@ fn configuration_errors_are_reported_before_any_request() {
         err.to_string(),
         "invalid client configuration: base URL `not a url` is not a URL: relative URL without a base"
     );
+    for url in [
+        "https://user:pa55word@crm.example.com",
+        "https://tok3n@crm.example.com/",
+    ] {
+        let err = Client::builder()
+            .token("t")
+            .base_url(url)
+            .build()
+            .expect_err("credentials in the URL");
+        assert!(err.is_config(), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "invalid client configuration: base URL `https://crm.example.com` must not carry a user name or password; the access token is the only credential"
+        );
+        assert!(!format!("{err:?}").contains("pa55word") && !format!("{err:?}").contains("tok3n"));
+    }
     let err = PageSize::try_from(101).expect_err("101");
     assert_eq!(
         err.to_string(),
@@ -342,4 +358,53 @@ async fn generated_decoders_fail_strictly_and_keep_bad_values_when_lenient() {
         Some(&serde_json::json!("high"))
     );
     assert_eq!(second.extra.get("custom"), Some(&serde_json::json!(2)));
+}
+
+/// `k` two-way `$or`s ANDed together: `(n0 = a | n0 = b) & (n1 = a | n1 = b) & ...`.
+fn ored(k: usize) -> crm_runtime::Filter<crate::common::Accounts> {
+    use crm_runtime::filter::Op;
+    let cond = |i: usize, v: &str| {
+        crm_runtime::Filter::condition(format!("n{i}"), Op::Eq, serde_json::json!(v))
+    };
+    (0..k).fold(crm_runtime::Filter::all(), |f, i| {
+        f & (cond(i, "a") | cond(i, "b"))
+    })
+}
+
+#[tokio::test]
+async fn a_filter_that_multiplies_out_too_far_is_refused_before_sending() {
+    let mock = spawn(MockState {
+        total: 3,
+        has_more: true,
+        ..Default::default()
+    })
+    .await;
+    let small = ored(3);
+    assert_eq!(small.try_to_q().expect("small"), small.to_q());
+    let err = ored(14).try_to_q().expect_err("too large");
+    let err2 = mock
+        .client()
+        .list::<Account>()
+        .filter(ored(14))
+        .send()
+        .await
+        .expect_err("too large");
+    assert!(err.is_bad_request() && err2.is_bad_request(), "{err2:?}");
+    assert_eq!(err2.status(), None);
+    assert_eq!(
+        err2.to_string(),
+        "GET /accounts: bad request: the filter is too large to send: multiplying out its `$or`s takes more than 4096 conditions (each `$or` ANDed to another multiplies the alternatives); combine fewer `$or`s or use `one_of`"
+    );
+    assert_eq!(format!("{:?}", ored(14)), "Filter(<over 4096 conditions>)");
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+    // A later filter that fits replaces the refused one.
+    let page = mock
+        .client()
+        .list::<Account>()
+        .filter(ored(14))
+        .filter(small)
+        .send()
+        .await
+        .expect("small filter");
+    assert_eq!(page.number(), 1);
 }

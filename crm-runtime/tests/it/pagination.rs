@@ -1,6 +1,6 @@
 //! Pagination against the mock: stop rules, request counts, repeated pages, prefetch, faults.
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::common::{Account, Fault, MockState, spawn};
 
@@ -288,4 +288,48 @@ async fn count_reads_total_count_or_pages_through() {
         321
     );
     assert_eq!(mock.requests().len(), 1 + 4);
+}
+
+#[tokio::test]
+async fn a_huge_total_count_under_prefetch_does_not_overflow_the_page_number() {
+    for total in [u64::MAX, u64::from(u32::MAX) * 100] {
+        let mock = spawn(MockState {
+            total,
+            has_more: true,
+            total_count: true,
+            ..Default::default()
+        })
+        .await;
+        let pages: Vec<u32> = mock
+            .client()
+            .list::<Account>()
+            .prefetch(2)
+            .pages()
+            .map_ok(|p| p.number())
+            .take(3)
+            .try_collect()
+            .await
+            .expect("first pages");
+        assert_eq!(pages, [1, 2, 3], "total {total}");
+    }
+}
+
+#[tokio::test]
+async fn paging_past_the_last_addressable_page_is_a_pagination_error() {
+    let mock = spawn(MockState {
+        total: u64::MAX,
+        has_more: true,
+        ..Default::default()
+    })
+    .await;
+    let mut pages = mock.client().list::<Account>().page(u32::MAX).pages();
+    let first = pages.try_next().await.expect("page").expect("some page");
+    assert_eq!(first.number(), u32::MAX);
+    let err = pages.try_next().await.expect_err("no page after u32::MAX");
+    assert!(err.is_pagination(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "pagination went wrong: accounts: more records follow page 4294967295, the last page number the API can address"
+    );
+    assert_eq!(mock.requests().len(), 1);
 }

@@ -104,6 +104,37 @@ async fn retry_after_beyond_the_budget_is_returned_not_waited() {
 }
 
 #[tokio::test]
+async fn a_huge_retry_after_ends_retrying_instead_of_panicking() {
+    let mock = spawn(MockState {
+        total: 3,
+        has_more: true,
+        ..Default::default()
+    })
+    .await;
+    let client = mock.client();
+    for (value, shown) in [
+        ("1e20", Duration::MAX),
+        ("18446744073709551615", Duration::from_secs(u64::MAX)),
+    ] {
+        mock.fault(Fault::RetryAfter(429, value));
+        let before = mock.requests().len();
+        let err = client
+            .list::<Account>()
+            .send()
+            .await
+            .expect_err("rate limited");
+        assert!(err.is_rate_limited(), "{value}: {err:?}");
+        assert_eq!(err.retry_after(), Some(shown), "{value}");
+        assert_eq!(mock.requests().len(), before + 1, "{value} was retried");
+        assert!(
+            err.to_string()
+                .starts_with("GET /accounts: rate limited (HTTP 429): Invalid Request error: Too Many Attempts.; retry after 1"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_redirect_is_an_auth_error_and_is_not_followed() {
     let mock = spawn(MockState::default()).await;
     let err = mock
@@ -368,4 +399,40 @@ fn from_env_reads_the_token_and_base_url() {
         assert!(text.contains(want), "{text}");
         assert!(!text.contains("child-token-42"), "token printed: {text}");
     }
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_a_decode_error_not_retried() {
+    let mock = spawn(MockState::default()).await;
+    let client = mock
+        .builder()
+        .max_response_bytes(4096)
+        .build()
+        .expect("client");
+    let body = client
+        .get_bytes(&["big-200-4096"], &[])
+        .await
+        .expect("at the limit");
+    assert_eq!(body.len(), 4096);
+    let err = client
+        .get_bytes(&["big-200-4097"], &[])
+        .await
+        .expect_err("over the limit");
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "GET /big-200-4097: could not decode the response: the answer is larger than the limit of 4096 bytes (see ClientBuilder::max_response_bytes)"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        2,
+        "an oversized answer is not retried"
+    );
+    // An error page of any size still yields its status, with a short excerpt.
+    let err = client
+        .get_bytes(&["big-502-10000000"], &[])
+        .await
+        .expect_err("server error");
+    assert!(err.is_server(), "{err:?}");
+    assert_eq!(err.status(), Some(502));
 }

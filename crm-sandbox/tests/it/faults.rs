@@ -125,12 +125,24 @@ async fn admin_counts_calls() {
     s.get("/accounts").await;
     s.get("/accounts").await;
     s.get("/accounts/1").await;
+    s.get("/accounts/2").await;
     s.get("/nope").await;
+    s.get("/nope2/7").await;
+    s.get("/lookup/accounts/addresscounty%2Fstate").await;
     let calls = s.get("/__sandbox/calls").await.json();
-    assert_eq!(calls["total"], 4, "{calls}");
-    assert_eq!(calls["routes"]["GET /accounts"], 2);
-    assert_eq!(calls["routes"]["GET /accounts/1"], 1);
-    assert_eq!(s.state.calls().total, 4);
+    assert_eq!(calls["total"], 7, "{calls}");
+    // Keyed by route pattern with the object filled in, so ids do not add keys.
+    assert_eq!(
+        calls["routes"],
+        serde_json::json!({
+            "GET /accounts": 2,
+            "GET /accounts/{id}": 2,
+            "GET /{object}": 1,
+            "GET /{object}/{id}": 1,
+            "GET /lookup/accounts/{field}": 1
+        })
+    );
+    assert_eq!(s.state.calls().total, 7);
     assert_eq!(s.delete("/__sandbox/calls").await.status, 200);
     assert_eq!(s.get("/__sandbox/calls").await.json()["total"], 0);
 }

@@ -8,6 +8,23 @@ use serde_json::{Value, json};
 use crate::common::{TOKEN, config, fixtures, temp_path};
 
 #[tokio::test]
+async fn debug_output_never_shows_the_token() {
+    let secret = "sbx-SECRET-91c2";
+    let cfg = crm_sandbox::Config::new(secret)
+        .with_dictionaries(fixtures())
+        .with_records(2);
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains(r#"token: "[redacted]""#), "{shown}");
+    let sbx = crm_sandbox::spawn(cfg).await.expect("spawn");
+    let shown = format!("{sbx:?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains(&sbx.base_url), "{shown}");
+    assert!(shown.contains(r#"token: "[redacted]""#), "{shown}");
+    sbx.shutdown().await;
+}
+
+#[tokio::test]
 async fn spawn_serves_over_http() {
     let sbx = crm_sandbox::spawn(config()).await.expect("spawn");
     assert!(sbx.base_url.starts_with("http://127.0.0.1:"));
