@@ -13,6 +13,12 @@ use serde_json::{Value, json};
 mod support;
 use support::{Account, NoExtra};
 
+/// The real thing: `Account` as `schema!` generates it from the committed snapshot.
+#[allow(dead_code, missing_docs, reason = "only the decoder is exercised")]
+mod generated {
+    crm_runtime::schema!("../dictionaries", objects = ["accounts"]);
+}
+
 /// A page like a tenant's: 25 fields per record (20 standard, 5 custom the type does not
 /// know), ~30% nulls, `""` next to null, UTF-8, escapes in notes, numbers as strings sometimes.
 fn page() -> Vec<u8> {
@@ -109,6 +115,9 @@ fn decode(c: &mut Criterion) {
     let typed = Page::<Account>::from_json("accounts", &body, false).expect("typed");
     assert_eq!(typed.records().len(), 100);
     assert_eq!(typed.records()[0].extra.len(), 5);
+    let generated = Page::<generated::account::Account>::from_json("accounts", &body, false)
+        .expect("the generated type decodes the page strictly");
+    assert_eq!(generated.records().len(), 100);
     let mut g = c.benchmark_group("decode_page_100");
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("serde_json_value", |b| {
@@ -146,7 +155,7 @@ fn decode(c: &mut Criterion) {
 fn interleaved() {
     type Variant = (&'static str, fn(&[u8]));
     let body = page();
-    let variants: [Variant; 6] = [
+    let variants: [Variant; 7] = [
         ("serde_json_value", |b| {
             drop(black_box(
                 serde_json::from_slice::<Value>(b).expect("value"),
@@ -160,6 +169,12 @@ fn interleaved() {
         ("typed_with_extra", |b| {
             drop(black_box(
                 Page::<Account>::from_json("accounts", b, false).expect("typed"),
+            ))
+        }),
+        ("generated_account_with_extra", |b| {
+            drop(black_box(
+                Page::<generated::account::Account>::from_json("accounts", b, false)
+                    .expect("generated"),
             ))
         }),
         ("typed_no_extra", |b| {

@@ -35,11 +35,38 @@ pub(crate) fn rejection(mode: AuthMode) -> Response {
     }
 }
 
-/// Middleware: lets the request through only with the configured token.
+/// The object a path is about: `/cases/7`, `/datadictionary/cases`, `/lookup/cases/status`.
+fn object_of(path: &str) -> Option<&str> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    match segments.next()? {
+        "datadictionary" | "lookup" => segments.next(),
+        first => Some(first),
+    }
+}
+
+/// What a tenant answers for an object its plan does not include.
+fn not_on_plan(object: &str) -> Response {
+    let message = format!("Your plan does not include this record type ({object})");
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({"type": "Forbidden", "code": 403, "message": message})),
+    )
+        .into_response()
+}
+
+/// Middleware: lets the request through only with the configured token, and only to objects
+/// the emulated plan includes.
 pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next: Next) -> Response {
     let config = state.config();
     match bearer(&req) {
-        Some(t) if same(t.as_bytes(), config.token.as_bytes()) => next.run(req).await,
+        Some(t) if same(t.as_bytes(), config.token.as_bytes()) => {
+            match object_of(req.uri().path())
+                .filter(|o| config.gated_objects.iter().any(|g| g == o))
+            {
+                Some(object) => not_on_plan(object),
+                None => next.run(req).await,
+            }
+        }
         _ => rejection(config.auth_mode),
     }
 }

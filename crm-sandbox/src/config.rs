@@ -98,6 +98,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest uploaded document, in bytes (50 MB, as the CRM allows).
     pub max_document_bytes: usize,
+    /// Objects the emulated plan does not include (`cases` without the Service & Support
+    /// tool): every route of theirs answers 403, as tenants do.
+    pub gated_objects: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -117,6 +120,7 @@ impl std::fmt::Debug for Config {
             user_id,
             max_body_bytes,
             max_document_bytes,
+            gated_objects,
         } = self;
         f.debug_struct("Config")
             .field("dictionaries", dictionaries)
@@ -132,6 +136,7 @@ impl std::fmt::Debug for Config {
             .field("user_id", user_id)
             .field("max_body_bytes", max_body_bytes)
             .field("max_document_bytes", max_document_bytes)
+            .field("gated_objects", gated_objects)
             .finish()
     }
 }
@@ -161,7 +166,17 @@ impl Config {
             user_id: 90505,
             max_body_bytes: 1024 * 1024,
             max_document_bytes: 50 * 1024 * 1024,
+            gated_objects: Vec::new(),
         }
+    }
+
+    /// Leave these objects out of the emulated plan: their routes answer 403.
+    pub fn with_gated_objects(
+        mut self,
+        objects: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Config {
+        self.gated_objects = objects.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Serve the snapshots of this directory.

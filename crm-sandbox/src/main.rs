@@ -34,6 +34,9 @@ struct Args {
     /// Answer bad tokens with the documented 402 body instead of the real service's 403.
     #[arg(long)]
     auth_402: bool,
+    /// Objects the emulated plan leaves out (comma-separated, e.g. `cases,campaigns`): 403.
+    #[arg(long, value_delimiter = ',')]
+    gated_objects: Vec<String>,
     /// Shape of data-dictionary responses: default, list, data, record, array, map, map-types, synonyms.
     #[arg(long, default_value = "default")]
     dictionary_shape: DictionaryShape,
@@ -112,6 +115,9 @@ async fn run(args: Args) -> Result<(), crm_sandbox::Error> {
         });
     if args.auth_402 {
         config = config.with_auth_mode(AuthMode::Documented402);
+    }
+    if !args.gated_objects.is_empty() {
+        config = config.with_gated_objects(args.gated_objects);
     }
     if let Some(dir) = args.dictionaries {
         config = config.with_dictionaries(dir);

@@ -326,14 +326,13 @@ async fn proxy(
 
 #[tokio::test]
 async fn a_gated_object_is_skipped_with_its_add_on_and_its_snapshot_kept() {
-    let sb = sandbox(&committed(), DictionaryShape::Default).await;
-    let base = proxy(
-        sb.base_url.clone(),
-        "/datadictionary/cases",
-        403,
-        r#"{"message":"Forbidden"}"#,
-    )
-    .await;
+    // The sandbox emulates a plan without the Service & Support tool.
+    let config = Config::new(TOKEN)
+        .with_dictionaries(committed())
+        .with_records(0)
+        .with_gated_objects(["cases"]);
+    let sb = crm_sandbox::spawn(config).await.unwrap();
+    let base = sb.base_url.clone();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("dictionaries");
     copy_dir(&committed(), &out);

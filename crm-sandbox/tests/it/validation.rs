@@ -260,3 +260,29 @@ async fn startup_errors_name_the_problem() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn objects_left_out_of_the_plan_answer_403_on_every_route() {
+    let s = Sbx::with(config().with_gated_objects(["cases"]));
+    for uri in [
+        "/cases",
+        "/cases/1",
+        "/datadictionary/cases",
+        "/lookup/cases/status",
+    ] {
+        let r = s.get(uri).await;
+        assert_eq!(r.status, 403, "{uri}");
+        assert_eq!(
+            r.json(),
+            json!({"type": "Forbidden", "code": 403, "message": "Your plan does not include this record type (cases)"}),
+            "{uri}"
+        );
+    }
+    assert_eq!(s.post("/cases", "{}").await.status, 403);
+    assert_eq!(
+        s.get("/accounts").await.status,
+        200,
+        "other objects are untouched"
+    );
+    assert_eq!(s.get("/datadictionary/accounts").await.status, 200);
+}
