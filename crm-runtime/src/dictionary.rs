@@ -43,13 +43,7 @@ impl Client {
     pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
         let body = self.dictionary_raw(object).await?;
         let source = Source::for_base_url(self.base_url());
-        let fetched_at = time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            });
+        let fetched_at = Some(crm_schema::Provenance::now());
         let mut def = crm_schema::raw::dictionary_from_response(object, &body, source, fetched_at)
             .map_err(|e| {
                 Error::new(Kind::Decode)
@@ -59,19 +53,10 @@ impl Client {
         // Every dropdown's list comes from the lookup endpoint (the dictionary may name the list
         // without its values), merged the way the refresh command merges it.
         for i in 0..def.fields.len() {
-            if def.fields[i].ty != crm_schema::FieldType::Lookup {
-                continue;
+            if def.fields[i].ty == crm_schema::FieldType::Lookup {
+                let values = self.lookup_values(object, &def.fields[i].api_name).await?;
+                crm_schema::raw::fill_lookup(&mut def, i, values);
             }
-            let name = def.fields[i].api_name.clone();
-            let values = self.lookup_values(object, &name).await?;
-            let list = def.fields[i]
-                .lookup
-                .get_or_insert_with(|| crm_schema::LookupList {
-                    list_name: crm_schema::raw::default_list_name(object, &name),
-                    restricted: false,
-                    values: Vec::new(),
-                });
-            crm_schema::raw::merge_lookup_values(list, values);
         }
         Ok(def)
     }

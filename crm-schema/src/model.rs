@@ -90,6 +90,17 @@ pub enum Source {
     },
 }
 
+impl Provenance {
+    /// The current UTC time in the form `fetched_at` records (`2026-11-28T10:00:00Z`).
+    pub fn now() -> String {
+        let now = time::OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        // Formatting a valid UTC date-time as RFC 3339 cannot fail for years 0..=9999.
+        now.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+}
+
 impl Source {
     /// The provenance of a snapshot fetched from `base_url`: [`Source::Sandbox`] for a loopback
     /// host (the emulator), [`Source::Tenant`] otherwise; user name and password are removed

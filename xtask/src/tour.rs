@@ -51,7 +51,6 @@ pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
         check: false,
         concurrency: 4,
         source: crm_schema::Source::for_base_url(&sandbox.base_url),
-        fetched_at: "tour".to_owned(),
         progress: true,
     };
     println!("2. Refresh a snapshot from it into {}", fresh.display());

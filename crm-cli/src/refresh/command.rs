@@ -45,17 +45,6 @@ pub struct RefreshArgs {
     pub concurrency: usize,
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 /// Runs `refresh-schema` against `base_url`, with `default_out` when `--out` is not given.
 /// The caller prints the report (stdout) and exits with [`Report::exit_code`], or prints the
 /// error (stderr) and exits with [`EXIT_ERROR`].
@@ -75,7 +64,6 @@ pub async fn run(base_url: &str, args: RefreshArgs, default_out: &Path) -> Resul
         check: args.check,
         concurrency: args.concurrency,
         source: Source::for_base_url(base_url),
-        fetched_at: now_rfc3339(),
         progress: true,
     };
     refresh(&client, &options).await.map_err(|e| e.to_string())

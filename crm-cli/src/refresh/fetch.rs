@@ -3,9 +3,7 @@
 
 use std::future::Future;
 
-use futures::{StreamExt, TryStreamExt, stream};
-
-use crm_schema::{FieldType, LookupList, ObjectDef, Source};
+use crm_schema::{FieldType, ObjectDef, Provenance, Source};
 
 /// What the refresh needs from a tenant, with the runtime's retry policy already applied.
 /// `crm_runtime::Client` is the implementation; tests may bring their own.
@@ -131,7 +129,6 @@ pub(crate) async fn fetch_object<T: Tenant>(
     tenant: &T,
     object: &str,
     source: &Source,
-    fetched_at: &str,
 ) -> Result<Fetched, FetchFailure> {
     let path = format!("/datadictionary/{object}");
     let body = match tenant.dictionary(object).await {
@@ -159,7 +156,7 @@ pub(crate) async fn fetch_object<T: Tenant>(
         object,
         &body,
         source.clone(),
-        Some(fetched_at.to_owned()),
+        Some(Provenance::now()),
     )
     .map_err(|error| FetchFailure::Unrecognised {
         path: path.clone(),
@@ -167,41 +164,21 @@ pub(crate) async fn fetch_object<T: Tenant>(
         error,
     })?;
 
-    let dropdowns: Vec<(usize, String)> = def
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.ty == FieldType::Lookup)
-        .map(|(i, f)| (i, f.api_name.clone()))
-        .collect();
-    let lists: Vec<(usize, Vec<crm_schema::LookupValue>)> = stream::iter(dropdowns)
-        .map(|(i, field)| async move {
-            let path = format!("/lookup/{object}/{field}");
-            let body =
-                tenant
-                    .lookup(object, &field)
-                    .await
-                    .map_err(|error| FetchFailure::Request {
-                        path: path.clone(),
-                        error,
-                    })?;
-            let values = crm_schema::raw::lookup_values_from_response(&body)
-                .map_err(|error| FetchFailure::Unrecognised { path, body, error })?;
-            Ok::<_, FetchFailure>((i, values))
-        })
-        // One lookup at a time per object: objects are already fetched side by side, so the
-        // number of requests in flight stays at `--concurrency`.
-        .buffered(1)
-        .try_collect()
-        .await?;
-    for (i, values) in lists {
-        let field = &mut def.fields[i];
-        let list = field.lookup.get_or_insert_with(|| LookupList {
-            list_name: crm_schema::raw::default_list_name(object, &field.api_name),
-            restricted: false,
-            values: Vec::new(),
-        });
-        crm_schema::raw::merge_lookup_values(list, values);
+    // One lookup at a time per object: objects are already fetched side by side, so the number
+    // of requests in flight stays at `--concurrency`.
+    for i in 0..def.fields.len() {
+        if def.fields[i].ty != FieldType::Lookup {
+            continue;
+        }
+        let field = def.fields[i].api_name.clone();
+        let path = format!("/lookup/{object}/{field}");
+        let body = match tenant.lookup(object, &field).await {
+            Ok(body) => body,
+            Err(error) => return Err(FetchFailure::Request { path, error }),
+        };
+        let values = crm_schema::raw::lookup_values_from_response(&body)
+            .map_err(|error| FetchFailure::Unrecognised { path, body, error })?;
+        crm_schema::raw::fill_lookup(&mut def, i, values);
     }
     Ok(Fetched::Object(Box::new(def)))
 }

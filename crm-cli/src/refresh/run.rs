@@ -26,8 +26,6 @@ pub struct Options {
     pub concurrency: usize,
     /// Provenance of what is fetched (the tenant's base URL, or the sandbox).
     pub source: Source,
-    /// RFC 3339 time stamp recorded as `fetched_at`.
-    pub fetched_at: String,
     /// Draw a progress bar on stderr (only honoured when stderr is a terminal).
     pub progress: bool,
 }
@@ -239,8 +237,7 @@ pub async fn refresh_with_hook<T: Tenant>(
             .map(|object| {
                 let bar = &bar;
                 async move {
-                    let result =
-                        fetch_object(tenant, object, &options.source, &options.fetched_at).await;
+                    let result = fetch_object(tenant, object, &options.source).await;
                     bar.inc(1);
                     bar.set_message(object.clone());
                     (object.clone(), result)

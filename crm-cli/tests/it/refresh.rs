@@ -38,7 +38,6 @@ fn options(out: &Path, check: bool) -> Options {
         source: Source::Sandbox {
             base_url: "http://sandbox".into(),
         },
-        fetched_at: "2026-11-28T00:00:00Z".into(),
         progress: false,
     }
 }

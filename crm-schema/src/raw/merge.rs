@@ -46,6 +46,22 @@ pub fn merge_lookup_values(list: &mut LookupList, fresh: Vec<LookupValue>) {
     list.values = merged;
 }
 
+/// Gives field `index` of `object` the dropdown values `fresh` (from `GET /lookup/...`),
+/// merged into its list by [`merge_lookup_values`]; a dropdown whose dictionary entry named no
+/// list gets one under [`default_list_name`].
+pub fn fill_lookup(object: &mut ObjectDef, index: usize, fresh: Vec<LookupValue>) {
+    let object_name = &object.api_name;
+    let Some(field) = object.fields.get_mut(index) else {
+        return;
+    };
+    let list = field.lookup.get_or_insert_with(|| LookupList {
+        list_name: default_list_name(object_name, &field.api_name),
+        restricted: false,
+        values: Vec::new(),
+    });
+    merge_lookup_values(list, fresh);
+}
+
 /// Carries what a user records in a snapshot from `old` to `fresh`, a re-fetch of the same
 /// object: the object's `type_name` (and `record_type` when the fresh fetch has none), each
 /// field's `rename`, each dropdown's `restricted` flag and its list name (unless the response

@@ -16,7 +16,7 @@ mod types;
 pub use catalogue::{SERVER_MANAGED_FIELDS, STANDARD_FIELDS, is_standard_field};
 pub use dictionary::{dictionary_from_response, parse_dictionary_response};
 pub use lookup::lookup_values_from_response;
-pub use merge::{carry_overrides, default_list_name, merge_lookup_values};
+pub use merge::{carry_overrides, default_list_name, fill_lookup, merge_lookup_values};
 pub use types::{infer_reference, map_raw_type};
 
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 use expect_test::expect;
 
 use crate::support::{dict, summary};
-use crm_schema::raw::{carry_overrides, default_list_name, merge_lookup_values};
+use crm_schema::raw::{carry_overrides, default_list_name, fill_lookup, merge_lookup_values};
 use crm_schema::{LookupList, LookupValue};
 
 fn v(value: &str) -> LookupValue {
@@ -185,4 +185,31 @@ fn a_list_name_the_response_states_wins_over_the_old_one() {
         .map(|l| l.list_name.as_str())
         .collect();
     assert_eq!(names, ["AccountType", "edited_sector"]);
+}
+
+#[test]
+fn fill_lookup_merges_into_a_named_list_or_makes_a_default_one() {
+    let body = r#"{"fields": [
+        {"name": "type", "type": "dropdown", "list_name": "AccountKinds"},
+        {"name": "sector", "type": "lookup"}]}"#;
+    let mut def = crm_schema::raw::parse_dictionary_response(
+        "accounts",
+        body.as_bytes(),
+        crm_schema::Source::Catalogue,
+        None,
+    )
+    .unwrap();
+    let at = |def: &crm_schema::ObjectDef, name: &str| {
+        def.fields.iter().position(|f| f.api_name == name).unwrap()
+    };
+    let (kind, sector) = (at(&def, "type"), at(&def, "sector"));
+    def.fields[sector].lookup = None;
+    fill_lookup(&mut def, kind, vec![v("Client"), v("Press")]);
+    fill_lookup(&mut def, sector, vec![v("Retail")]);
+    fill_lookup(&mut def, 99, vec![v("ignored")]);
+    let list = |i: usize| def.fields[i].lookup.clone().unwrap();
+    assert_eq!(list(kind).list_name, "AccountKinds");
+    assert_eq!(list(kind).values, vec![v("Client"), v("Press")]);
+    assert_eq!(list(sector).list_name, "account_sector");
+    assert_eq!(list(sector).values, vec![v("Retail")]);
 }

@@ -33,3 +33,20 @@ fn a_base_url_becomes_a_source_without_credentials() {
         assert_eq!(Source::for_base_url(url), want, "{url}");
     }
 }
+
+#[test]
+fn now_is_an_rfc3339_utc_timestamp_to_the_second() {
+    let now = crm_schema::Provenance::now();
+    let bytes = now.as_bytes();
+    assert_eq!(now.len(), 20, "{now}");
+    for (i, b) in bytes.iter().enumerate() {
+        let want_digit = !matches!(i, 4 | 7 | 10 | 13 | 16 | 19);
+        assert_eq!(b.is_ascii_digit(), want_digit, "{now}");
+    }
+    assert_eq!(
+        (bytes[4], bytes[10], bytes[13], bytes[19]),
+        (b'-', b'T', b':', b'Z'),
+        "{now}"
+    );
+    assert!(now.as_str() > "2026-01-01", "{now}");
+}
