@@ -26,14 +26,10 @@ pub fn explain(e: crm_runtime::Error) -> Failure {
 
 /// A client for `base_url` with the token from `CRM_TOKEN` (never from a flag).
 pub fn client(base_url: &str) -> Result<Client, Failure> {
-    let token = std::env::var("CRM_TOKEN").unwrap_or_default();
-    if token.trim().is_empty() {
-        return Err("CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)".to_owned());
-    }
     Client::builder()
         .base_url(base_url)
-        .token(token.trim())
         .user_agent(concat!("crm-cli/", env!("CARGO_PKG_VERSION")))
-        .build()
+        .token_from_env()
+        .and_then(crm_runtime::ClientBuilder::build)
         .map_err(explain)
 }

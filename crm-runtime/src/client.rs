@@ -67,11 +67,7 @@ impl Client {
     /// # Ok::<(), crm_runtime::Error>(())
     /// ```
     pub fn from_env() -> Result<Client, Error> {
-        let mut b = Client::builder();
-        match std::env::var("CRM_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => b = b.token(t.trim()),
-            _ => return Err(Error::new(Kind::Config).with_detail("CRM_TOKEN is not set")),
-        }
+        let mut b = Client::builder().token_from_env()?;
         if let Ok(url) = std::env::var("CRM_BASE_URL")
             && !url.trim().is_empty()
         {
@@ -155,6 +151,26 @@ impl ClientBuilder {
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Arc::new(StaticToken(SecretString::from(token.into()))));
         self
+    }
+
+    /// The access token from the `CRM_TOKEN` environment variable, the one place this crate and
+    /// its tools read it; an unset or blank variable is a configuration error that says where a
+    /// token comes from.
+    ///
+    /// ```no_run
+    /// let client = crm_runtime::Client::builder()
+    ///     .base_url("http://127.0.0.1:8080")
+    ///     .token_from_env()?
+    ///     .build()?;
+    /// # Ok::<(), crm_runtime::Error>(())
+    /// ```
+    pub fn token_from_env(self) -> Result<Self, Error> {
+        match std::env::var("CRM_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Ok(self.token(t.trim())),
+            _ => Err(Error::new(Kind::Config).with_detail(
+                "CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)",
+            )),
+        }
     }
 
     /// A fixed access token already held as a secret.

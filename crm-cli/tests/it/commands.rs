@@ -168,7 +168,7 @@ async fn errors_are_one_clear_line_and_a_failing_exit() {
         (vec!["get", "accounts", "999"], Some(TOKEN), "crm: GET /accounts/999: not found (HTTP 404)".to_owned()),
         (vec!["count", "accountss"], Some(TOKEN), "crm: GET /accountss: server error (HTTP 500): Invalid Request error: Invalid record type (accountss)".to_owned()),
         (vec!["count", "accounts"], Some("wrong"), "crm: GET /accounts: not authorised (HTTP 403): Unauthenticated.".to_owned()),
-        (vec!["count", "accounts"], None, "crm: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)".to_owned()),
+        (vec!["count", "accounts"], None, "crm: invalid client configuration: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)".to_owned()),
         (vec!["export", "accounts", "--q", "{nope"], Some(TOKEN), "crm: --q is not valid JSON (key must be a string at line 1 column 2): `{nope`".to_owned()),
         (vec!["export", "accounts", "--order", "[1]"], Some(TOKEN), "crm: --order must be a JSON object, got `[1]`".to_owned()),
     ];

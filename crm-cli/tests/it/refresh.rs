@@ -624,7 +624,7 @@ async fn the_crm_command_exits_0_1_2_and_3() {
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(
         text(&o.stderr),
-        "crm: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)"
+        "crm: invalid client configuration: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)"
     );
     let o = crm(&check, &same.base_url, Some("not-the-token")).await;
     assert_eq!(o.status.code(), Some(3));

@@ -379,7 +379,7 @@ fn from_env_reads_the_token_and_base_url() {
         (Some("child-token-42"), "CHILD OK http://127.0.0.1:9 Client"),
         (
             None,
-            "CHILD ERR invalid client configuration: CRM_TOKEN is not set",
+            "CHILD ERR invalid client configuration: CRM_TOKEN is not set: put your API v4 access token in it (create one in the CRM under Settings / Integrations / API V4)",
         ),
     ] {
         let mut cmd = std::process::Command::new(&exe);
