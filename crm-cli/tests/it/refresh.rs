@@ -26,6 +26,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A temporary copy of the committed snapshot, as a user's `dictionaries/` would be.
+fn committed_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dictionaries");
+    copy_dir(&committed(), &out);
+    (tmp, out)
+}
+
 fn options(out: &Path, check: bool) -> Options {
     Options {
         objects: crm_schema::STANDARD_OBJECTS
@@ -106,9 +114,7 @@ async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
     for (name, shape) in DictionaryShape::ALL {
         if *shape == DictionaryShape::MapTypes {
             let sb = sandbox(&committed(), *shape).await;
-            let tmp = tempfile::tempdir().unwrap();
-            let out = tmp.path().join("dictionaries");
-            copy_dir(&committed(), &out);
+            let (_tmp, out) = committed_copy();
             let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
                 .await
                 .unwrap();
@@ -126,9 +132,7 @@ async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
             continue;
         }
         let sb = sandbox(&committed(), *shape).await;
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("dictionaries");
-        copy_dir(&committed(), &out);
+        let (_tmp, out) = committed_copy();
         let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
             .await
             .unwrap_or_else(|e| panic!("shape `{name}`: {e}"));
@@ -144,9 +148,7 @@ async fn every_dictionary_shape_refreshes_an_existing_snapshot_without_drift() {
 #[tokio::test]
 async fn an_unchanged_tenant_reports_no_drift_and_rewrites_nothing() {
     let sb = sandbox(&committed(), DictionaryShape::Default).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (_tmp, out) = committed_copy();
     let before = std::fs::read(out.join("accounts.json")).unwrap();
 
     let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
@@ -181,9 +183,7 @@ fn edited(dir: &Path, object: &str, edit: impl FnOnce(&mut crm_schema::ObjectDef
 
 async fn check_against(tenant_dir: &Path) -> Report {
     let sb = sandbox(tenant_dir, DictionaryShape::Default).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (_tmp, out) = committed_copy();
     let report = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
         .await
         .unwrap();
@@ -332,9 +332,7 @@ async fn a_gated_object_is_skipped_with_its_add_on_and_its_snapshot_kept() {
         .with_gated_objects(["cases"]);
     let sb = crm_sandbox::spawn(config).await.unwrap();
     let base = sb.base_url.clone();
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (_tmp, out) = committed_copy();
     let report = refresh(&client(&base, TOKEN), &options(&out, true))
         .await
         .unwrap();
@@ -359,9 +357,7 @@ async fn unrecognised(
         body,
     )
     .await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (tmp, out) = committed_copy();
     let err = refresh(&client(&base, TOKEN), &options(&out, false))
         .await
         .unwrap_err();
@@ -426,9 +422,7 @@ async fn an_interrupt_while_writing_leaves_the_old_snapshot_intact() {
         d.fields.retain(|f| f.api_name != "mobile")
     });
     let sb = sandbox(tmp.path(), DictionaryShape::Default).await;
-    let work = tempfile::tempdir().unwrap();
-    let out = work.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (work, out) = committed_copy();
     let mut writes = 0;
     let err = refresh_with_hook(
         &client(&sb.base_url, TOKEN),
@@ -495,9 +489,7 @@ async fn a_name_collision_stops_the_refresh_until_a_rename_resolves_it() {
         {"name": "last", "type": "varchar(100)", "required": 1},
         {"name": "mobile", "type": "varchar(50)"}, {"name": "Mobile", "type": "varchar(50)"}]}"#;
     let base = proxy(sb.base_url.clone(), "/datadictionary/contacts", 200, body).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (_tmp, out) = committed_copy();
 
     let err = refresh(&client(&base, TOKEN), &options(&out, false))
         .await
@@ -584,9 +576,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn the_crm_command_exits_0_1_2_and_3() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (tmp, out) = committed_copy();
     let out_arg = out.to_str().unwrap();
     let check = ["refresh-schema", "--check", "--out", out_arg];
 
@@ -675,9 +665,7 @@ async fn an_object_name_that_is_a_path_is_refused() {
 #[tokio::test]
 async fn check_against_a_snapshot_that_does_not_load_is_an_error() {
     let sb = sandbox(&committed(), DictionaryShape::Default).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dictionaries");
-    copy_dir(&committed(), &out);
+    let (_tmp, out) = committed_copy();
     std::fs::write(out.join("cases.json"), "{ not json").unwrap();
     let err = refresh(&client(&sb.base_url, TOKEN), &options(&out, true))
         .await
