@@ -102,22 +102,14 @@ fn main() -> ExitCode {
     let command = match cli.command {
         Command::Api(command) => command,
         Command::RefreshSchema(args) => {
-            use crm_cli::refresh::command::{EXIT_ERROR, run};
-            let result = runtime.block_on(run(
+            let dictionaries = std::path::Path::new("dictionaries");
+            let run = crm_cli::refresh::command::run_and_print(
                 &cli.base_url,
                 args,
-                std::path::Path::new("dictionaries"),
-            ));
-            return ExitCode::from(match result {
-                Ok(report) => {
-                    println!("{report}");
-                    report.exit_code()
-                }
-                Err(message) => {
-                    eprintln!("crm: {message}");
-                    EXIT_ERROR
-                }
-            });
+                dictionaries,
+                "crm: ",
+            );
+            return ExitCode::from(runtime.block_on(run));
         }
     };
     match runtime.block_on(commands::run(&cli.base_url, command)) {

@@ -68,6 +68,13 @@ fn workspace_root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
+/// Runs one future to completion on a fresh multi-threaded runtime.
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, String> {
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok(runtime.block_on(future))
+}
+
 fn main() -> ExitCode {
     let cli = match crm_cli::refresh::command::parse_args::<Cli>() {
         Ok(cli) => cli,
@@ -100,10 +107,7 @@ fn main() -> ExitCode {
         }
         Command::Tour => {
             let dictionaries = workspace_root().join("dictionaries");
-            let result = tokio::runtime::Runtime::new()
-                .map_err(|e| format!("cannot start the async runtime: {e}"))
-                .and_then(|rt| rt.block_on(tour::run(&dictionaries)));
-            match result {
+            match block_on(tour::run(&dictionaries)).and_then(|r| r) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -112,21 +116,15 @@ fn main() -> ExitCode {
             }
         }
         Command::RefreshSchema { base_url, args } => {
-            use crm_cli::refresh::command::{EXIT_ERROR, run};
+            use crm_cli::refresh::command::{EXIT_ERROR, run_and_print};
             let out = workspace_root().join("dictionaries");
-            let result = tokio::runtime::Runtime::new()
-                .map_err(|e| format!("cannot start the async runtime: {e}"))
-                .and_then(|rt| rt.block_on(run(&base_url, args, &out)));
-            ExitCode::from(match result {
-                Ok(report) => {
-                    println!("{report}");
-                    report.exit_code()
-                }
+            match block_on(run_and_print(&base_url, args, &out, "error: ")) {
+                Ok(code) => ExitCode::from(code),
                 Err(message) => {
                     eprintln!("error: {message}");
-                    EXIT_ERROR
+                    ExitCode::from(EXIT_ERROR)
                 }
-            })
+            }
         }
         Command::Check { fix, dir } => match check::run(&dir, fix) {
             Ok(report) => {

@@ -45,9 +45,27 @@ pub struct RefreshArgs {
     pub concurrency: usize,
 }
 
+/// Runs `refresh-schema` and prints its outcome: the report on stdout, or the error on stderr
+/// after `error_prefix`. Returns the exit code ([`Report::exit_code`] or [`EXIT_ERROR`]).
+pub async fn run_and_print(
+    base_url: &str,
+    args: RefreshArgs,
+    default_out: &Path,
+    error_prefix: &str,
+) -> u8 {
+    match run(base_url, args, default_out).await {
+        Ok(report) => {
+            println!("{report}");
+            report.exit_code()
+        }
+        Err(message) => {
+            eprintln!("{error_prefix}{message}");
+            EXIT_ERROR
+        }
+    }
+}
+
 /// Runs `refresh-schema` against `base_url`, with `default_out` when `--out` is not given.
-/// The caller prints the report (stdout) and exits with [`Report::exit_code`], or prints the
-/// error (stderr) and exits with [`EXIT_ERROR`].
 pub async fn run(base_url: &str, args: RefreshArgs, default_out: &Path) -> Result<Report, String> {
     let client = crate::client(base_url)?;
     let objects = if args.objects.is_empty() {
