@@ -157,6 +157,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod raw;
+pub mod text;
 pub mod validate;
 
 pub use error::{Error, Problem, Result};

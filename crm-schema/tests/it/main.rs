@@ -10,3 +10,4 @@ mod provenance;
 mod raw_dictionary;
 mod raw_lookup;
 mod support;
+mod text;
