@@ -32,7 +32,7 @@ const MIN_FRAGMENT: usize = 8;
 ///     r.line("echo: s3cr3t-token-value\x1b[2J\r\n"),
 ///     "echo: [redacted]\\u{1b}[2J\\r\\n"
 /// );
-/// assert_eq!(r.line("Authorization: Bearer abc.def"), "Authorization: Bearer [redacted]");
+/// assert_eq!(r.line("Authorization: Bearer abc.def.ghi"), "Authorization: Bearer [redacted]");
 /// ```
 #[derive(Clone, Default)]
 pub struct Redactor {

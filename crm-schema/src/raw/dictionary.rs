@@ -4,8 +4,8 @@ use serde_json::{Map, Value};
 
 use super::field::{label_from_name, read_field};
 use super::{
-    MAX_ENVELOPE_DEPTH, api_error, envelope_payload, find, norm_key, parse_body, push_pointer,
-    shape_problem, unwrap_record,
+    MAX_ENVELOPE_DEPTH, api_error, broken_envelope, describe, envelope_payload, find, norm_key,
+    parse_body, preview, push_pointer, shape_problem, unwrap_record,
 };
 use crate::error::{Error, Problem, Result};
 use crate::json::Document;
@@ -71,9 +71,20 @@ fn convert(
         entries: Vec::new(),
         record_type: None,
         map_at: None,
+        refusal: None,
     };
     if !found.collect(doc, String::new(), 0) {
-        return Err(one(shape_problem("data-dictionary", EXPECTED, doc, body)));
+        let problem = match found.refusal.take() {
+            Some(why) => Problem::at(
+                "",
+                format!(
+                    "unrecognised data-dictionary response: {why}, so no field can be read from it. The body starts with {}",
+                    preview(body)
+                ),
+            ),
+            None => shape_problem("data-dictionary", EXPECTED, doc, body),
+        };
+        return Err(one(problem));
     }
     let Found {
         entries,
@@ -177,6 +188,8 @@ struct Found<'a> {
     record_type: Option<String>,
     /// Pointer to the object keyed by field name, in the map shapes.
     map_at: Option<String>,
+    /// Why a body that looked like a dictionary is not one, when that can be said precisely.
+    refusal: Option<String>,
 }
 
 impl<'a> Found<'a> {
@@ -196,6 +209,14 @@ impl<'a> Found<'a> {
             }
             Value::Object(map) => {
                 if api_error(map).is_some() {
+                    return false;
+                }
+                if let Some((key, payload)) = broken_envelope(map, PAYLOAD) {
+                    self.refusal = Some(format!(
+                        "`{}` holds {} where a list of fields belongs",
+                        super::clean_line(&push_pointer(&at, key)),
+                        describe(payload)
+                    ));
                     return false;
                 }
                 if let Some((key, payload)) = envelope_payload(map, PAYLOAD) {
@@ -221,6 +242,26 @@ impl<'a> Found<'a> {
                 // A map of specs tolerates a few broken members (each reported); without a
                 // single object member, anything but names -> type names is another document.
                 if members.is_empty() || (objects == 0 && specs < members.len()) {
+                    return false;
+                }
+                // Names -> type names is only a dictionary if the strings are type names: a
+                // map of unrelated strings (`{"status": "ok"}`) would otherwise become fields.
+                if objects == 0
+                    && !members.iter().any(|(_, v)| {
+                        v.as_str().is_some_and(|s| {
+                            super::types::parse(s).kind != super::types::Kind::Unknown
+                        })
+                    })
+                {
+                    self.refusal = Some(format!(
+                        "it maps names to strings, none of which is a type name ({})",
+                        members
+                            .iter()
+                            .take(3)
+                            .map(|(k, v)| format!("`{}`: {}", super::clean_line(k), describe(v)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                     return false;
                 }
                 for (k, v) in members {

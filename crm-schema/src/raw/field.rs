@@ -240,8 +240,12 @@ pub(super) fn read_field(object: &str, entry: &Entry<'_>) -> Result<FieldDef, Ve
         .filter_map(|(_, v)| v.as_str().and_then(|s| types::parse(s).length))
         .next();
     let parsed = raw_type.as_deref().map(types::parse);
-    let label = r.string(LABEL, "the label");
-    let description = r.string(DESCRIPTION, "the description");
+    // Labels and descriptions are shown in drift reports and generated docs and written to
+    // the snapshot: no control characters, no credentials.
+    let label = r.string(LABEL, "the label").map(|l| super::clean_line(&l));
+    let description = r
+        .string(DESCRIPTION, "the description")
+        .map(|d| crate::text::Redactor::default().text(&d));
     let mut required = r.flag(REQUIRED, "`required`").unwrap_or(false);
     let mut read_only = match r.flag(READ_ONLY, "`read_only`") {
         Some(ro) => ro,

@@ -114,7 +114,10 @@ fn read_value(item: &Value, at: &str) -> Result<LookupValue, Problem> {
             ));
         }
         None => {
-            let keys: Vec<String> = map.keys().map(|k| format!("`{k}`")).collect();
+            let keys: Vec<String> = map
+                .keys()
+                .map(|k| format!("`{}`", super::clean_line(k)))
+                .collect();
             return Err(Problem::at(
                 at,
                 format!(
@@ -125,7 +128,9 @@ fn read_value(item: &Value, at: &str) -> Result<LookupValue, Problem> {
         }
     };
     let label = match find(map, LABEL) {
-        Some((_, Value::String(s))) if *s != value && !s.trim().is_empty() => Some(s.clone()),
+        Some((_, Value::String(s))) if *s != value && !s.trim().is_empty() => {
+            Some(super::clean_line(s))
+        }
         _ => None,
     };
     let active = match (find(map, ACTIVE), find(map, INACTIVE)) {

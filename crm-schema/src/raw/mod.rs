@@ -112,6 +112,13 @@ pub(crate) fn flag(value: &Value) -> Option<bool> {
     }
 }
 
+/// Server text made safe for a message or the snapshot: `Bearer` credentials masked, control
+/// characters escaped (see [`crate::text`]). The client's own token is masked by the caller,
+/// which knows it, before the body reaches the adapters.
+pub(crate) fn clean_line(text: &str) -> String {
+    crate::text::Redactor::default().line(text)
+}
+
 /// A short description of a JSON value for messages: `the number 5`, `a string "x"`.
 pub(crate) fn describe(value: &Value) -> String {
     match value {
@@ -139,7 +146,9 @@ pub(crate) fn preview(body: &[u8]) -> String {
     while cut > 0 && cut < body.len() && body[cut] & 0xC0 == 0x80 {
         cut -= 1;
     }
-    let text = String::from_utf8_lossy(&body[..cut]);
+    let lossy = String::from_utf8_lossy(&body[..cut]);
+    // `{:?}` below escapes control characters; credentials it would show as they are.
+    let text = crate::text::Redactor::default().mask(&lossy).into_owned();
     if cut < body.len() {
         format!("{text:?} (first {cut} of {} bytes)", body.len())
     } else {
@@ -152,7 +161,11 @@ pub(crate) fn top_level(value: &Value) -> String {
     match value {
         Value::Object(map) if map.is_empty() => "an empty object".into(),
         Value::Object(map) => {
-            let keys: Vec<String> = map.keys().take(20).map(|k| format!("`{k}`")).collect();
+            let keys: Vec<String> = map
+                .keys()
+                .take(20)
+                .map(|k| format!("`{}`", clean_line(k)))
+                .collect();
             let more = if map.len() > 20 {
                 format!(" and {} more", map.len() - 20)
             } else {
@@ -214,7 +227,7 @@ pub(crate) fn api_error(map: &Map<String, Value>) -> Option<String> {
         Some((_, other)) => other.to_string(),
         None => String::new(),
     };
-    Some(clip(&text, 200))
+    Some(clean_line(&clip(&text, 200)))
 }
 
 /// The payload of an envelope: the first of `payload_keys` present with an array or object
@@ -226,6 +239,23 @@ pub(crate) fn envelope_payload<'a>(
 ) -> Option<(&'a str, &'a Value)> {
     let (key, value) = find(map, payload_keys)?;
     if !(value.is_array() || value.is_object()) {
+        return None;
+    }
+    let all_known = map
+        .keys()
+        .map(|k| norm_key(k))
+        .all(|k| payload_keys.contains(&k.as_str()) || ENVELOPE_EXTRAS.contains(&k.as_str()));
+    all_known.then_some((key, value))
+}
+
+/// The payload key of an envelope whose payload is not a list or a map (`{"fields": "hello"}`,
+/// `{"data": 5, "count": 0}`): the body is an envelope, but what it wraps is not fields.
+pub(crate) fn broken_envelope<'a>(
+    map: &'a Map<String, Value>,
+    payload_keys: &[&str],
+) -> Option<(&'a str, &'a Value)> {
+    let (key, value) = find(map, payload_keys)?;
+    if value.is_array() || value.is_object() {
         return None;
     }
     let all_known = map

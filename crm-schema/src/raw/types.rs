@@ -228,7 +228,7 @@ pub(crate) fn resolve(
         return t;
     }
     let unknown = || FieldType::Unknown {
-        raw: raw_type.trim().to_owned(),
+        raw: super::clean_line(raw_type.trim()),
     };
     match kind {
         Kind::Plain(t) => t.clone(),

@@ -212,3 +212,52 @@ fn raw_empty_body() {
         .unwrap_err_or_panic();
     expect!["the lookup response is empty; expected a JSON body"].assert_eq(&err);
 }
+
+/// Bodies that look like a dictionary's envelope or map but carry no list of named, typed
+/// fields: each is refused, never read as a dictionary with fields missing.
+#[test]
+fn raw_not_a_field_list() {
+    expect![[r#"unrecognised data-dictionary response: `/fields` holds the string "hello" where a list of fields belongs, so no field can be read from it. The body starts with "{\"fields\":\"hello\"}""#]]
+    .assert_eq(&raw_dict_bytes("accounts", br#"{"fields":"hello"}"#));
+    expect![[r#"unrecognised data-dictionary response: `/data/fields` holds the number 3 where a list of fields belongs, so no field can be read from it. The body starts with "{\"data\": {\"fields\": 3, \"count\": 3}}""#]]
+    .assert_eq(&raw_dict_bytes(
+        "accounts",
+        br#"{"data": {"fields": 3, "count": 3}}"#,
+    ));
+    expect![[r#"unrecognised data-dictionary response: it maps names to strings, none of which is a type name (`status`: the string "ok", `result`: the string "done"), so no field can be read from it. The body starts with "{\"status\": \"ok\", \"result\": \"done\"}""#]]
+    .assert_eq(&raw_dict_bytes(
+        "accounts",
+        br#"{"status": "ok", "result": "done"}"#,
+    ));
+}
+
+/// Server text in labels, descriptions and lookup labels reaches the snapshot without
+/// control characters or credentials; the wire names stay as they are.
+#[test]
+fn raw_labels_are_cleaned() {
+    let body = br#"{"fields": [
+        {"name": "id", "type": "int"},
+        {"name": "name", "type": "varchar(50)", "label": "Na\rme\u001b[2J", "description": "line one\nBearer abcdefgh12345678"},
+        {"name": "odd", "type": "weird\u0007"}]}"#;
+    let def = dictionary_from_response("accounts", body, crate::support::tenant(), None).unwrap();
+    let name = def.field("name").unwrap();
+    assert_eq!(name.label, "Na\\rme\\u{1b}[2J");
+    assert_eq!(
+        name.description.as_deref(),
+        Some("line one\nBearer [redacted]")
+    );
+    assert_eq!(
+        def.field("odd").unwrap().ty,
+        crm_schema::FieldType::Unknown {
+            raw: "weird\\u{7}".into()
+        }
+    );
+    let values =
+        lookup_values_from_response(br#"[{"value": "A", "label": "Alpha\u001b]0;pwned\u0007"}]"#)
+            .unwrap();
+    assert_eq!(values[0].value, "A");
+    assert_eq!(
+        values[0].label.as_deref(),
+        Some("Alpha\\u{1b}]0;pwned\\u{7}")
+    );
+}
