@@ -4,6 +4,9 @@
 //! whether to fail or to keep an odd value in `extra`. The fast path is a plain `from_slice`;
 //! only when it fails is the page decoded again with `serde_path_to_error` and as a `Value` to
 //! name the object, record id, field, JSON path and value, so success pays nothing for that.
+//! A body that is not JSON at all is located by line and column instead of a path. Every
+//! message quoting the body is cleaned here (control characters escaped, `Bearer` credentials
+//! masked); the transport masks the token itself.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -103,7 +106,9 @@ fn failure<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Error
         // A body that ends mid-JSON was cut short on the way (a dropped connection with chunked
         // encoding): transient, and safe to fetch again for idempotent requests.
         return Failure {
-            error: Error::new(Kind::Body).with_detail(format!("the answer ends early: {e}")),
+            error: Error::new(Kind::Body)
+                .with_detail(format!("the answer ends early: {e}"))
+                .map_server_text(clean),
             retry: Retryable::IfIdempotent,
             retry_after: None,
             auth: false,
@@ -172,7 +177,11 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
             60,
         ));
     }
-    let path_text = if segments.is_empty() {
+    // Invalid JSON has no JSON path (serde_path_to_error shows `?` for it), but it has a
+    // position, which is what a reader needs to find the damage.
+    let path_text = if e.is_syntax() {
+        format!("line {}, column {}", e.line(), e.column())
+    } else if segments.is_empty() || path_text == "?" {
         "(top)".to_owned()
     } else {
         path_text
@@ -186,6 +195,11 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
             snippet: snippet_text,
         })
         .with_detail(message)
+        .map_server_text(clean)
+}
+
+fn clean(text: &str) -> String {
+    crm_schema::text::Redactor::default().line(text)
 }
 
 /// serde_json's message without its " at line 1 column 67": the JSON path says where, and the

@@ -41,7 +41,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
-        let body = self.dictionary_raw(object).await?;
+        // Labels echoing the token must not reach the model (or a message quoting the body).
+        let raw = self.dictionary_raw(object).await?;
+        let body = self.redactor().await.mask_bytes(&raw).into_owned();
         let source = Source::for_base_url(self.base_url());
         let fetched_at = Some(crm_schema::Provenance::now());
         let mut def = crm_schema::raw::dictionary_from_response(object, &body, source, fetched_at)

@@ -288,12 +288,53 @@ impl Error {
         };
         let mut err = Error::new(kind);
         err.inner.status = Some(status);
+        let clean = crm_schema::text::Redactor::default();
         if api.is_none() && !body.is_empty() {
             // Not the API's envelope (a proxy's HTML page, say): keep a short, safe excerpt.
-            err.inner.detail = Some(snippet(&String::from_utf8_lossy(body), 120));
+            let excerpt = clean.excerpt(body, 120);
+            err.inner.detail = (!excerpt.is_empty()).then_some(excerpt);
         }
         err.inner.api = api;
-        err
+        // Server text is cleaned where it enters; the transport masks the token on top.
+        err.map_server_text(|t| clean.line(t))
+    }
+
+    /// Applies `f` to every member that holds text from the server: the API's type and
+    /// message, the validation fields, rules and parameters, the decode field, path and
+    /// snippet, and the detail (an excerpt, or a decoder's message quoting a value).
+    pub(crate) fn map_server_text(mut self, f: impl Fn(&str) -> String) -> Self {
+        let i = &mut *self.inner;
+        let opt = |v: &mut Option<String>| {
+            if let Some(s) = v {
+                *s = f(s);
+            }
+        };
+        if let Some(api) = &mut i.api {
+            opt(&mut api.kind);
+            opt(&mut api.message);
+            if let Some(v) = &mut api.validation {
+                v.fields = std::mem::take(&mut v.fields)
+                    .into_iter()
+                    .map(|(field, rules)| {
+                        let rules = rules
+                            .into_iter()
+                            .map(|r| Rule {
+                                name: f(&r.name),
+                                parameters: r.parameters.iter().map(|p| f(p)).collect(),
+                            })
+                            .collect();
+                        (f(&field), rules)
+                    })
+                    .collect();
+            }
+        }
+        if let Some(d) = &mut i.decode {
+            opt(&mut d.field);
+            opt(&mut d.snippet);
+            d.path = f(&d.path);
+        }
+        opt(&mut i.detail);
+        self
     }
 
     pub(crate) fn kind(&self) -> Kind {

@@ -48,6 +48,7 @@ pub mod paginate;
 mod passthrough;
 mod query;
 mod raw;
+mod redact;
 mod retry;
 mod transport;
 mod usage;
@@ -69,6 +70,7 @@ pub use record::{
     Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
 };
 pub use retry::RetryPolicy;
+pub use crm_schema::text::Redactor;
 pub use secrecy::SecretString;
 pub use types::{Date, DateTime, Decimal};
 pub use usage::Usage;

@@ -68,7 +68,8 @@ impl Client {
         object: &str,
         field: &str,
     ) -> Result<Vec<LookupValue>, Error> {
-        let body = self.lookup_raw(object, field).await?;
+        let raw = self.lookup_raw(object, field).await?;
+        let body = self.redactor().await.mask_bytes(&raw).into_owned();
         crm_schema::raw::lookup_values_from_response(&body).map_err(|e| {
             Error::new(Kind::Decode)
                 .with_request("GET", &format!("/lookup/{object}/{field}"))

@@ -155,6 +155,23 @@ async fn read_at_most(
     }
 }
 
+/// The first `limit` bytes of an error body, however long it announces itself to be: it is
+/// only parsed for the API's envelope or excerpted, and a 5 MB error page still has a title.
+async fn read_prefix(mut resp: reqwest::Response, limit: usize) -> Bytes {
+    let mut buf = bytes::BytesMut::new();
+    while buf.len() < limit {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - buf.len();
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            // An unreadable rest leaves what arrived; the status still says what happened.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    buf.freeze()
+}
+
 /// Classifies a reqwest error (connect, timeout, dropped mid-body).
 pub(crate) fn transport_failure(e: reqwest::Error) -> Failure {
     let (kind, retry) = if e.is_timeout() {
@@ -255,7 +272,11 @@ impl Client {
                     Ok(v) => return Ok(v),
                     Err(f) => f,
                 };
-                let error = failure.error.with_request(&method, &path).with_retry_after(failure.retry_after);
+                let error = failure
+                    .error
+                    .with_request(&method, &path)
+                    .with_retry_after(failure.retry_after)
+                    .redacted(&crate::redact::for_token(&token));
                 inner.meter.record_failure(&error);
                 if failure.auth && !refreshed {
                     refreshed = true;
@@ -325,10 +346,7 @@ impl Client {
             Bytes::new()
         } else {
             // At most the first bytes of a huge error page: they are only excerpted.
-            read_at_most(resp, MAX_ERROR_BODY_BYTES)
-                .await
-                .0
-                .unwrap_or_default()
+            read_prefix(resp, MAX_ERROR_BODY_BYTES).await
         };
         let mut error = Error::from_status(status, &body);
         if resp_is_redirect(status) {
