@@ -58,6 +58,7 @@ pub mod __private;
 
 pub use auth::{BoxFuture, TokenProvider};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use crm_schema::text::Redactor;
 pub use documents::{Download, Upload};
 pub use error::{Error, Result, Rule, Validation};
 pub use filter::Filter;
@@ -70,7 +71,6 @@ pub use record::{
     Create, ExternalId, HasLines, Id, LookupEnum, LookupField, Object, Patch, Record, UserId,
 };
 pub use retry::RetryPolicy;
-pub use crm_schema::text::Redactor;
 pub use secrecy::SecretString;
 pub use types::{Date, DateTime, Decimal};
 pub use usage::Usage;

@@ -2,7 +2,9 @@
 //! against small in-process axum servers, and end to end against the sandbox.
 
 mod common;
+mod echo;
 mod errors;
+mod hostile;
 mod pagination;
 mod sandbox;
 mod transport;
