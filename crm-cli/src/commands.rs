@@ -69,6 +69,13 @@ fn one_line(json: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A JSON body "as received" for the terminal: the token masked, and CRs dropped (valid JSON
+/// holds raw control characters only as whitespace, where CR can only do harm).
+async fn as_received(client: &Client, body: &[u8]) -> String {
+    let masked = client.redactor().await.mask_bytes(body).into_owned();
+    String::from_utf8_lossy(&masked).replace('\r', "")
+}
+
 pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure> {
     let client = client(base_url)?;
     match command {
@@ -99,7 +106,7 @@ pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure>
         }
         Command::Dictionary { object } => {
             let body = client.dictionary_raw(&object).await.map_err(explain)?;
-            let text = String::from_utf8_lossy(&body);
+            let text = as_received(&client, &body).await;
             let mut out = Out::new();
             finish(out.line(text.trim_end()).and_then(|()| out.flush()))
         }
@@ -111,16 +118,17 @@ pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure>
             let mut out = Out::new();
             if json {
                 let body = client.lookup_raw(&object, &field).await.map_err(explain)?;
-                let text = String::from_utf8_lossy(&body);
+                let text = as_received(&client, &body).await;
                 return finish(out.line(text.trim_end()).and_then(|()| out.flush()));
             }
             let values = client
                 .lookup_values(&object, &field)
                 .await
                 .map_err(explain)?;
+            let redactor = client.redactor().await;
             let r = values
                 .iter()
-                .try_for_each(|v| out.line(&v.value))
+                .try_for_each(|v| out.line(&redactor.line(&v.value)))
                 .and_then(|()| out.flush());
             finish(r)
         }

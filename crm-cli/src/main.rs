@@ -2,6 +2,7 @@
 //! people and shell pipelines. Output goes to stdout; progress and errors to stderr.
 
 mod commands;
+mod log;
 
 use std::process::ExitCode;
 
@@ -16,6 +17,10 @@ struct Cli {
     /// The API's base URL.
     #[arg(long, env = "CRM_BASE_URL", default_value = crm_runtime::DEFAULT_BASE_URL, global = true)]
     base_url: String,
+    /// Log requests on stderr (-v), with attempts and retries (-vv), or everything (-vvv).
+    /// RUST_LOG, when set, chooses instead. The token never appears in the log.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -99,6 +104,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Errors and logs quote the server, which may echo the token: mask it in both.
+    let redactor = match crm_cli::client(&cli.base_url) {
+        Ok(client) => runtime.block_on(client.redactor()),
+        Err(_) => crm_runtime::Redactor::default(),
+    };
+    log::init(cli.verbose, redactor.clone());
     let command = match cli.command {
         Command::Api(command) => command,
         Command::RefreshSchema(args) => {
@@ -115,7 +126,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(&cli.base_url, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("crm: {message}");
+            eprintln!("crm: {}", redactor.text(&message));
             ExitCode::FAILURE
         }
     }

@@ -46,20 +46,29 @@ pub struct RefreshArgs {
 }
 
 /// Runs `refresh-schema` and prints its outcome: the report on stdout, or the error on stderr
-/// after `error_prefix`. Returns the exit code ([`Report::exit_code`] or [`EXIT_ERROR`]).
+/// after `error_prefix`, both with the token masked and control characters escaped (they quote
+/// the tenant's text). Returns the exit code ([`Report::exit_code`] or [`EXIT_ERROR`]).
 pub async fn run_and_print(
     base_url: &str,
     args: RefreshArgs,
     default_out: &Path,
     error_prefix: &str,
 ) -> u8 {
-    match run(base_url, args, default_out).await {
+    let client = match crate::client(base_url) {
+        Ok(client) => client,
+        Err(message) => {
+            eprintln!("{error_prefix}{message}");
+            return EXIT_ERROR;
+        }
+    };
+    let redactor = client.redactor().await;
+    match run_with(&client, base_url, args, default_out).await {
         Ok(report) => {
-            println!("{report}");
+            println!("{}", redactor.text(&report.to_string()));
             report.exit_code()
         }
         Err(message) => {
-            eprintln!("{error_prefix}{message}");
+            eprintln!("{error_prefix}{}", redactor.text(&message));
             EXIT_ERROR
         }
     }
@@ -67,7 +76,15 @@ pub async fn run_and_print(
 
 /// Runs `refresh-schema` against `base_url`, with `default_out` when `--out` is not given.
 pub async fn run(base_url: &str, args: RefreshArgs, default_out: &Path) -> Result<Report, String> {
-    let client = crate::client(base_url)?;
+    run_with(&crate::client(base_url)?, base_url, args, default_out).await
+}
+
+async fn run_with(
+    client: &crm_runtime::Client,
+    base_url: &str,
+    args: RefreshArgs,
+    default_out: &Path,
+) -> Result<Report, String> {
     let objects = if args.objects.is_empty() {
         crm_schema::STANDARD_OBJECTS
             .iter()
@@ -84,5 +101,5 @@ pub async fn run(base_url: &str, args: RefreshArgs, default_out: &Path) -> Resul
         source: Source::for_base_url(base_url),
         progress: true,
     };
-    refresh(&client, &options).await.map_err(|e| e.to_string())
+    refresh(client, &options).await.map_err(|e| e.to_string())
 }

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use crm_schema::text::Redactor;
 use crm_schema::{FieldType, ObjectDef, Provenance, Source};
 
 /// What the refresh needs from a tenant, with the runtime's retry policy already applied.
@@ -19,6 +20,12 @@ pub trait Tenant: Sync {
         object: &str,
         field: &str,
     ) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
+    /// What masks the credentials a tenant's answers may echo (the token); every body is
+    /// masked with it before it is parsed, shown or saved. By default only `Bearer`
+    /// credentials.
+    fn redactor(&self) -> impl Future<Output = Redactor> + Send {
+        async { Redactor::default() }
+    }
 }
 
 fn fetch_error(e: &crm_runtime::Error) -> FetchError {
@@ -53,6 +60,10 @@ impl Tenant for crm_runtime::Client {
             Err(e) if e.is_decode() => as_received(self, &["lookup", object, field]).await,
             Err(e) => Err(fetch_error(&e)),
         }
+    }
+
+    async fn redactor(&self) -> Redactor {
+        crm_runtime::Client::redactor(self).await
     }
 }
 
@@ -129,10 +140,11 @@ pub(crate) async fn fetch_object<T: Tenant>(
     tenant: &T,
     object: &str,
     source: &Source,
+    redactor: &Redactor,
 ) -> Result<Fetched, FetchFailure> {
     let path = format!("/datadictionary/{object}");
     let body = match tenant.dictionary(object).await {
-        Ok(body) => body,
+        Ok(body) => redactor.mask_bytes(&body).into_owned(),
         Err(e) if is_gated(&e) => {
             let reason = match add_on(object) {
                 Some(add_on) => format!(
@@ -173,7 +185,7 @@ pub(crate) async fn fetch_object<T: Tenant>(
         let field = def.fields[i].api_name.clone();
         let path = format!("/lookup/{object}/{field}");
         let body = match tenant.lookup(object, &field).await {
-            Ok(body) => body,
+            Ok(body) => redactor.mask_bytes(&body).into_owned(),
             Err(error) => return Err(FetchFailure::Request { path, error }),
         };
         let values = crm_schema::raw::lookup_values_from_response(&body)

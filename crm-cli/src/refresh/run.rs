@@ -120,6 +120,9 @@ pub enum RefreshError {
     BadObjectName(String),
     /// `--check` found nothing to compare against: the existing snapshot does not load.
     OldSnapshot(crm_schema::Error),
+    /// Every object asked for, or `accounts`, was refused (401 to 404): an access or plan
+    /// problem, never "no drift".
+    Refused(Vec<Skipped>),
 }
 
 impl fmt::Display for RefreshError {
@@ -171,6 +174,26 @@ impl fmt::Display for RefreshError {
                 f,
                 "writing the snapshot failed, the previous snapshot is intact: {e}"
             ),
+            RefreshError::Refused(skipped) => {
+                let statuses: Vec<String> = skipped
+                    .iter()
+                    .map(|s| match s.status {
+                        Some(status) => format!("`{}` {status}", s.object),
+                        None => format!("`{}`", s.object),
+                    })
+                    .collect();
+                let what = if skipped.iter().any(|s| s.object == "accounts") {
+                    "`accounts`, which every plan includes"
+                } else {
+                    "every object asked for"
+                };
+                write!(
+                    f,
+                    "the tenant refused {what} ({}): the token's API user or the plan does not allow reading them, \
+                     so nothing was compared and nothing was written. Check the API user's rights in the CRM, or the token",
+                    statuses.join(", ")
+                )
+            }
         }
     }
 }
@@ -230,14 +253,15 @@ pub async fn refresh_with_hook<T: Tenant>(
     let mut warnings = Vec::new();
     let old = load_old(&options.out, options.check, &mut warnings)?;
 
+    let redactor = tenant.redactor().await;
     let bar = progress_bar(options.progress, options.objects.len());
     let concurrency = options.concurrency.max(1);
     let results: Vec<(String, Result<Fetched, FetchFailure>)> =
         stream::iter(options.objects.iter())
             .map(|object| {
-                let bar = &bar;
+                let (bar, redactor) = (&bar, &redactor);
                 async move {
-                    let result = fetch_object(tenant, object, &options.source).await;
+                    let result = fetch_object(tenant, object, &options.source, redactor).await;
                     bar.inc(1);
                     bar.set_message(object.clone());
                     (object.clone(), result)
@@ -270,6 +294,12 @@ pub async fn refresh_with_hook<T: Tenant>(
                 });
             }
         }
+    }
+
+    // Nothing fetched is nothing compared: "no drift" would be a lie. And a tenant that
+    // refuses `accounts`, which every plan has, refuses the token's user, not an add-on.
+    if fetched.is_empty() && !skipped.is_empty() || skipped.iter().any(|s| s.object == "accounts") {
+        return Err(RefreshError::Refused(skipped));
     }
 
     // Local overrides (type names, renames) live in the old snapshot and must survive.

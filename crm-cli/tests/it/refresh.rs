@@ -281,18 +281,23 @@ async fn a_bad_token_fails_fast_and_says_how_to_get_one() {
     assert!(!text.contains("wrong-token"), "the token leaked: {text}");
 }
 
-/// A proxy in front of the sandbox that answers `override_path` itself.
+/// A proxy in front of the sandbox that answers `override_path` itself (every path under it,
+/// when it ends with `/`).
 async fn proxy(
     upstream: String,
     override_path: &'static str,
     status: u16,
     body: &'static str,
 ) -> String {
+    let overridden = move |path: &str| match override_path.strip_suffix('/') {
+        Some(_) => path.starts_with(override_path),
+        None => path == override_path,
+    };
     let http = reqwest::Client::new();
     let app = axum::Router::new().fallback(move |State(up): State<Arc<String>>, req: Request| {
         let http = http.clone();
         async move {
-            if req.uri().path() == override_path {
+            if overridden(req.uri().path()) {
                 return Response::builder()
                     .status(status)
                     .body(Body::from(body))
@@ -728,4 +733,100 @@ async fn cut_short_responses_are_retried_by_the_runtime() {
         sb.state.calls().total > clean_run,
         "faults were injected, so some calls were repeated"
     );
+}
+
+/// A plan or permission that refuses every dictionary, while the records probe passes: an
+/// error (exit 3), never "no drift".
+#[tokio::test]
+async fn every_object_refused_is_an_access_error_not_no_drift() {
+    let sb = sandbox(&committed(), DictionaryShape::Default).await;
+    let forbidden = r#"{"type": "Forbidden", "code": 403, "message": "Forbidden"}"#;
+    let base = proxy(sb.base_url.clone(), "/datadictionary/", 403, forbidden).await;
+    let (_tmp, out) = committed_copy();
+    let err = refresh(&client(&base, TOKEN), &options(&out, true))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RefreshError::Refused(ref s) if s.len() == 11),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the tenant refused `accounts`, which every plan includes (`accounts` 403, `activities` 403, `contacts` 403, `campaigns` 403, \
+         `campaigndetails` 403, `campaignstages` 403, `cases` 403, `documents` 403, `opportunities` 403, \
+         `opportunityhistories` 403, `opportunity_lines` 403): the token's API user or the plan does not allow reading them, \
+         so nothing was compared and nothing was written. Check the API user's rights in the CRM, or the token"
+    );
+    let mut gated = options(&out, true);
+    gated.objects = vec!["cases".into(), "campaigns".into()];
+    let err = refresh(&client(&base, TOKEN), &gated).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "the tenant refused every object asked for (`cases` 403, `campaigns` 403): "
+        ),
+        "{err}"
+    );
+    let o = crm(
+        &["refresh-schema", "--check", "--out", out.to_str().unwrap()],
+        &base,
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).starts_with("crm: the tenant refused `accounts`"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_same_content(&out, &committed());
+}
+
+/// The sandbox's plan emulation refusing everything, `accounts` included: the probe already
+/// says so, with exit 3.
+#[tokio::test]
+async fn a_plan_without_any_object_exits_3() {
+    let config = Config::new(TOKEN)
+        .with_dictionaries(committed())
+        .with_records(0)
+        .with_gated_objects(crm_schema::STANDARD_OBJECTS.iter().copied());
+    let sb = crm_sandbox::spawn(config).await.unwrap();
+    let (_tmp, out) = committed_copy();
+    let o = crm(
+        &["refresh-schema", "--check", "--out", out.to_str().unwrap()],
+        &sb.base_url,
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    assert_eq!(text(&o.stdout), "");
+    assert!(
+        text(&o.stderr).starts_with("crm: the tenant refused the token (GET /accounts: not authorised (HTTP 403): Forbidden: Your plan does not include this record type (accounts))"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// `{"fields": "hello"}` and friends are refused and saved, never written as a snapshot with
+/// every field gone.
+#[tokio::test]
+async fn a_body_without_a_field_list_is_refused_and_saved() {
+    for body in [
+        r#"{"fields":"hello"}"#,
+        r#"{"data": {"fields": 42}}"#,
+        r#"{"status": "ok"}"#,
+    ] {
+        let (err, out, _tmp) = unrecognised(body, 200).await;
+        assert!(
+            matches!(err, RefreshError::Unrecognised { .. }),
+            "{body}: {err}"
+        );
+        assert!(
+            err.to_string().contains("so no field can be read from it"),
+            "{body}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join(".raw/contacts.json")).unwrap(),
+            body
+        );
+    }
 }
