@@ -28,6 +28,12 @@ pub struct RateLimit {
     pub per_seconds: u64,
 }
 
+/// Largest injected latency: longer than any client's timeout, a delay is a hang, not latency.
+pub(crate) const MAX_LATENCY_MS: u64 = 60_000;
+
+/// Longest rate-limit window; the daily quota covers anything longer.
+pub(crate) const MAX_WINDOW_SECONDS: u64 = 86_400;
+
 /// Injected faults; all off by default. Random choices come from a generator seeded with the
 /// sandbox seed, so a given sequence of requests meets the same faults on every run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -48,7 +54,8 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Checks that probabilities lie in 0..=1 and the rate-limit window is positive.
+    /// Checks every setting's range: probabilities in 0..=1, latency at most 60 000 ms, a
+    /// rate limit of at least one call per window of 1 s to a day.
     pub fn check(&self) -> Result<(), String> {
         for (name, p) in [
             ("error_rate", self.error_rate),
@@ -59,10 +66,25 @@ impl Faults {
                 return Err(format!("{name} must be between 0 and 1, got {p}"));
             }
         }
-        if let Some(r) = self.rate_limit
-            && r.per_seconds == 0
-        {
-            return Err("rate_limit.per_seconds must be at least 1".into());
+        if self.latency_ms > MAX_LATENCY_MS {
+            return Err(format!(
+                "latency_ms must be at most {MAX_LATENCY_MS} (one minute), got {}",
+                self.latency_ms
+            ));
+        }
+        if let Some(r) = self.rate_limit {
+            if !(1..=MAX_WINDOW_SECONDS).contains(&r.per_seconds) {
+                return Err(format!(
+                    "rate_limit.per_seconds must be between 1 and {MAX_WINDOW_SECONDS} (a day), got {}",
+                    r.per_seconds
+                ));
+            }
+            if r.requests == 0 {
+                return Err(
+                    "rate_limit.requests must be at least 1 (use daily_quota 0 to refuse every call)"
+                        .into(),
+                );
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! replay and a randomized test of the `q` parser.
 
 mod adapter;
+mod admin;
 mod common;
 mod conformance;
 mod documents;
