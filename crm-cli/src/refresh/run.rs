@@ -298,7 +298,8 @@ pub async fn refresh_with_hook<T: Tenant>(
 
     // Nothing fetched is nothing compared: "no drift" would be a lie. And a tenant that
     // refuses `accounts`, which every plan has, refuses the token's user, not an add-on.
-    if fetched.is_empty() && !skipped.is_empty() || skipped.iter().any(|s| s.object == "accounts") {
+    if (fetched.is_empty() && !skipped.is_empty()) || skipped.iter().any(|s| s.object == "accounts")
+    {
         return Err(RefreshError::Refused(skipped));
     }
 
