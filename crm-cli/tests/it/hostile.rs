@@ -98,19 +98,22 @@ async fn rust_log_is_honoured_through_the_same_filter() {
 async fn a_refresh_writes_and_saves_no_token() {
     let base = echo::spawn().await;
     let tmp = tempfile::tempdir().unwrap();
-    let o = crm(
-        &[
-            "-vv",
+    let refresh = |verbose: &'static str, objects: &'static str| {
+        let args = [
+            verbose,
             "refresh-schema",
             "--objects",
-            "accounts",
+            objects,
             "--out",
             "dictionaries",
-        ],
-        &base,
-        tmp.path(),
-    )
-    .await;
+        ];
+        let (base, dir) = (base.clone(), tmp.path().to_owned());
+        async move {
+            let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+            crm(&args, &base, &dir).await
+        }
+    };
+    let o = refresh("-vv", "accounts").await;
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert_clean("refresh stdout", &String::from_utf8_lossy(&o.stdout), TOKEN);
@@ -119,18 +122,7 @@ async fn a_refresh_writes_and_saves_no_token() {
     assert_eq!(accounts.field("type").unwrap().label, "Type [redacted]");
 
     // contacts is not a dictionary: refused, and its body saved with the token masked.
-    let o = crm(
-        &[
-            "refresh-schema",
-            "--objects",
-            "accounts,contacts",
-            "--out",
-            "dictionaries",
-        ],
-        &base,
-        tmp.path(),
-    )
-    .await;
+    let o = refresh("", "accounts,contacts").await;
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{stderr}");
     assert!(

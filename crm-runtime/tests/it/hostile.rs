@@ -1,10 +1,9 @@
 //! A server that echoes the token and control characters wherever a body carries text: none
 //! of it reaches an error's `Display` or `Debug`, its accessors, or the tracing output.
 
-use std::sync::{Arc, Mutex};
-
 use crate::common::TOKEN;
 use crate::echo::{self, assert_clean};
+use crate::transport::Captured;
 
 enum EchoDecodes {}
 impl crm_runtime::Object for EchoDecodes {
@@ -147,20 +146,6 @@ async fn dictionary_and_lookup_labels_are_masked_in_the_model() {
         }
     }
     assert_eq!(def.field("type").expect("type").label, "Type [redacted]");
-}
-
-/// A writer that keeps everything tracing writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

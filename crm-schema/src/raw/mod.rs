@@ -237,10 +237,16 @@ pub(crate) fn envelope_payload<'a>(
     map: &'a Map<String, Value>,
     payload_keys: &[&str],
 ) -> Option<(&'a str, &'a Value)> {
+    envelope(map, payload_keys).filter(|(_, v)| v.is_array() || v.is_object())
+}
+
+/// The first payload key's member, whatever it holds, when every other key is a payload key
+/// or a known envelope extra.
+fn envelope<'a>(
+    map: &'a Map<String, Value>,
+    payload_keys: &[&str],
+) -> Option<(&'a str, &'a Value)> {
     let (key, value) = find(map, payload_keys)?;
-    if !(value.is_array() || value.is_object()) {
-        return None;
-    }
     let all_known = map
         .keys()
         .map(|k| norm_key(k))
@@ -254,15 +260,7 @@ pub(crate) fn broken_envelope<'a>(
     map: &'a Map<String, Value>,
     payload_keys: &[&str],
 ) -> Option<(&'a str, &'a Value)> {
-    let (key, value) = find(map, payload_keys)?;
-    if value.is_array() || value.is_object() {
-        return None;
-    }
-    let all_known = map
-        .keys()
-        .map(|k| norm_key(k))
-        .all(|k| payload_keys.contains(&k.as_str()) || ENVELOPE_EXTRAS.contains(&k.as_str()));
-    all_known.then_some((key, value))
+    envelope(map, payload_keys).filter(|(_, v)| !(v.is_array() || v.is_object()))
 }
 
 /// Unwraps a list item of the form `{"metadata": ..., "record": {...}}` to its record.
