@@ -245,20 +245,8 @@ fn bearer_credentials(t: &[u8]) -> Vec<(usize, usize)> {
 }
 
 fn mask_bearer(text: &str) -> Option<String> {
-    let ranges = bearer_credentials(text.as_bytes());
-    if ranges.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    // Credentials are ASCII runs, so their bounds are character boundaries.
-    for (start, end) in ranges {
-        out.push_str(&text[last..start]);
-        out.push_str(MASK);
-        last = end;
-    }
-    out.push_str(&text[last..]);
-    Some(out)
+    // Credentials are ASCII runs, replaced by ASCII: the bytes stay valid UTF-8.
+    mask_bearer_bytes(text.as_bytes()).and_then(|b| String::from_utf8(b).ok())
 }
 
 fn mask_bearer_bytes(body: &[u8]) -> Option<Vec<u8>> {
