@@ -151,6 +151,11 @@ impl DateTime {
     }
 }
 
+/// MySQL's "no date" in a date column.
+pub(crate) const ZERO_DATE: &str = "0000-00-00";
+/// MySQL's "no date" in a date-time column.
+pub(crate) const ZERO_DATE_TIME: &str = "0000-00-00 00:00:00";
+
 /// A zero date (`0000-00-00`, `0000-00-00 00:00:00`) is MySQL's "no date": absent, not an error.
 pub(crate) fn is_zero_date(s: &str) -> bool {
     s.starts_with("0000-00-00")
