@@ -9,7 +9,9 @@
 
 use std::cmp::Ordering;
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The collation's name, as column declarations use it.
 pub(crate) const COLLATION: &str = "DECIMAL";
@@ -49,29 +51,55 @@ pub(crate) fn compare(a: &str, b: &str) -> Ordering {
 }
 
 /// The text to store for a value a client sent (a JSON number's own text, or a string), or
-/// `None` when it is not a number. The digits are kept as sent; only a `+` is dropped, and an
-/// exponent (`1.5e3`) is written out.
+/// `None` when it is not a number: the digits as sent, written as a JSON number (a `+`, leading
+/// zeros and a bare `.` go: `+007.50` is `7.50`, `.5` is `0.5`); an exponent (`1.5e3`) is
+/// written out.
 pub(crate) fn canonical(text: &str) -> Option<String> {
     let t = text.trim();
     if parts(t).is_some() {
-        return Some(t.strip_prefix('+').unwrap_or(t).to_owned());
+        let (sign, digits) = match t.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", t.strip_prefix('+').unwrap_or(t)),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let int = match int.trim_start_matches('0') {
+            "" => "0",
+            kept => kept,
+        };
+        let dot = if frac.is_empty() { "" } else { "." };
+        return Some(format!("{sign}{int}{dot}{frac}"));
     }
     let f = t.parse::<f64>().ok().filter(|f| f.is_finite())?;
     Some(format!("{f}"))
 }
 
-/// How a stored decimal is served: a JSON number when that number's own text is exactly the
-/// stored digits (`420`, `12.5`), else a JSON string of them (`"0.10"`,
-/// `"98765432109876.54"`), which every JSON parser passes on unchanged.
+/// The key of the one-member object that carries a stored decimal inside a record's `Value`s
+/// until it is written out; a NUL starts it, so no field name can be it.
+const MARKER: &str = "\u{0}crm-sandbox-decimal";
+
+/// A stored decimal as a record value. `serde_json::Value` cannot hold a number's exact text
+/// (that needs the workspace-wide `arbitrary_precision` feature, which would change every other
+/// crate's numbers), so it travels marked and [`Served`] writes it as a JSON number, digit for
+/// digit (`0.10`, `98765432109876.54`), as the documentation shows amounts (`"unitprice": 420`).
 pub(crate) fn to_json(stored: &str) -> Value {
-    if let Ok(i) = stored.parse::<i64>()
-        && i.to_string() == stored
-    {
-        return Value::from(i);
-    }
-    match stored.parse::<f64>() {
-        Ok(f) if f.is_finite() && f.to_string() == stored => Value::from(f),
-        _ => Value::String(stored.to_owned()),
+    let mut marked = serde_json::Map::new();
+    marked.insert(MARKER.to_owned(), Value::String(stored.to_owned()));
+    Value::Object(marked)
+}
+
+/// A record value as it is written out: a marked decimal as its raw number, anything else as is.
+pub(crate) struct Served<'a>(pub(crate) &'a Value);
+
+impl Serialize for Served<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Value::Object(m) = self.0
+            && m.len() == 1
+            && let Some(Value::String(text)) = m.get(MARKER)
+            && let Ok(raw) = RawValue::from_string(text.clone())
+        {
+            return raw.serialize(s);
+        }
+        self.0.serialize(s)
     }
 }
 
@@ -111,14 +139,17 @@ mod tests {
         assert_eq!(canonical("0.10").as_deref(), Some("0.10"));
         assert_eq!(canonical(" -12.50 ").as_deref(), Some("-12.50"));
         assert_eq!(canonical("+3").as_deref(), Some("3"));
+        assert_eq!(canonical("+007.50").as_deref(), Some("7.50"));
+        assert_eq!(canonical(".5").as_deref(), Some("0.5"));
+        assert_eq!(canonical("-0.10").as_deref(), Some("-0.10"));
+        assert_eq!(canonical("5.").as_deref(), Some("5"));
         assert_eq!(canonical("1.5e3").as_deref(), Some("1500"));
         assert_eq!(canonical("twelve"), None);
-        assert_eq!(to_json("420"), Value::from(420));
-        assert_eq!(to_json("12.5"), Value::from(12.5));
-        assert_eq!(to_json("0.10"), Value::from("0.10"));
-        assert_eq!(
-            to_json("98765432109876.54"),
-            Value::from("98765432109876.54")
-        );
+        for stored in ["420", "0.10", "-98765432109876.54", "123456789012345678"] {
+            let out = serde_json::to_string(&Served(&to_json(stored))).unwrap();
+            assert_eq!(out, stored);
+        }
+        let plain = Value::from("0.10");
+        assert_eq!(serde_json::to_string(&Served(&plain)).unwrap(), "\"0.10\"");
     }
 }

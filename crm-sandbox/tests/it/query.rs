@@ -460,7 +460,7 @@ async fn sql_looking_input_is_data_not_code() {
     );
 }
 
-/// Decimals keep the digits sent, as strings or JSON numbers, and compare and order as numbers
+/// Decimals keep the digits sent (as strings or JSON numbers) and are served as JSON numbers, and compare and order as numbers
 /// at any precision; zero dates sort before every date.
 #[tokio::test]
 async fn decimals_are_exact_and_zero_dates_sort_first() {
@@ -480,12 +480,12 @@ async fn decimals_are_exact_and_zero_dates_sort_first() {
     let r = s.query("accounts", "{}", "limit=100").await;
     let text = String::from_utf8_lossy(&r.bytes);
     for served in [
-        r#""turnover":"0.10""#,
-        r#""turnover":"98765432109876.55""#,
-        r#""turnover":"98765432109876.54""#,
-        r#""turnover":-123456789012345678"#,
-        r#""turnover":420"#,
-        r#""turnover":0.1"#,
+        r#""turnover":0.10,"#,
+        r#""turnover":98765432109876.55,"#,
+        r#""turnover":98765432109876.54,"#,
+        r#""turnover":-123456789012345678,"#,
+        r#""turnover":420,"#,
+        r#""turnover":0.1,"#,
     ] {
         assert!(text.contains(served), "{served} in {text}");
     }
