@@ -437,10 +437,7 @@ mod tests {
         let e: Decimal = serde_json::from_str("1.5e3").unwrap();
         assert_eq!(e.as_str(), "1500");
         let err = serde_json::from_str::<Decimal>("true").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "expected a decimal number, found true at line 1 column 4"
-        );
+        assert_eq!(err.to_string(), "expected a decimal number, found true");
         let err = serde_json::from_str::<Decimal>("null").unwrap_err();
         assert!(
             err.to_string()
