@@ -5,23 +5,11 @@
 use std::collections::BTreeSet;
 
 use crm_runtime::{Client, Date, Decimal, Filter, Id};
+
+use crate::client::start;
 use crm_tests::crm::account::{Account, AccountType, fields as a};
 use futures::TryStreamExt;
 use serde_json::value::RawValue;
-
-const TOKEN: &str = "values-token";
-
-async fn start(records: u32) -> (crm_sandbox::Running, Client) {
-    let sandbox = crm_sandbox::spawn(crm_sandbox::Config::new(TOKEN).with_records(records))
-        .await
-        .expect("sandbox");
-    let client = Client::builder()
-        .base_url(&sandbox.base_url)
-        .token(TOKEN)
-        .build()
-        .expect("client");
-    (sandbox, client)
-}
 
 async fn ids(client: &Client, filter: Filter<Account>) -> BTreeSet<u64> {
     let found: Vec<Account> = client
