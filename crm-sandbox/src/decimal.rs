@@ -13,6 +13,15 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+/// Whether a field's column holds decimal text (decimal, currency, percent).
+pub(crate) fn is_decimal(ty: &crm_schema::FieldType) -> bool {
+    use crm_schema::FieldType;
+    matches!(
+        ty,
+        FieldType::Decimal | FieldType::Currency | FieldType::Percent
+    )
+}
+
 /// The collation's name, as column declarations use it.
 pub(crate) const COLLATION: &str = "DECIMAL";
 

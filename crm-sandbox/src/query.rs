@@ -300,10 +300,7 @@ pub(crate) fn is_numeric(ty: &FieldType) -> bool {
 /// numbers, numeric strings (ids are often sent as strings) and booleans; text columns take
 /// any scalar as text.
 fn scalar_for(field: &FieldDef, value: &Value) -> Result<SqlValue, Error> {
-    if matches!(
-        field.ty,
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent
-    ) {
+    if crate::decimal::is_decimal(&field.ty) {
         return decimal_for(field, value);
     }
     let numeric = is_numeric(&field.ty);

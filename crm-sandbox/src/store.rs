@@ -53,7 +53,9 @@ fn column_type(ty: &FieldType) -> &'static str {
 
 fn json_of(ty: &FieldType, v: ValueRef<'_>) -> Value {
     match v {
-        ValueRef::Text(t) if is_decimal(ty) => crate::decimal::to_json(&String::from_utf8_lossy(t)),
+        ValueRef::Text(t) if crate::decimal::is_decimal(ty) => {
+            crate::decimal::to_json(&String::from_utf8_lossy(t))
+        }
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
         ValueRef::Real(f) => {
@@ -69,13 +71,6 @@ fn json_of(ty: &FieldType, v: ValueRef<'_>) -> Value {
         ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Blob(_) => Value::Null,
     }
-}
-
-fn is_decimal(ty: &FieldType) -> bool {
-    matches!(
-        ty,
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent
-    )
 }
 
 impl Store {
