@@ -64,10 +64,12 @@ impl Decimal {
 
     /// `mantissa × 10^-scale`, written with exactly `scale` fraction digits: `new(1050, 2)` is
     /// `10.50`. Not a `const fn`: the value is kept as text, and a `const fn` cannot build one.
-    pub fn new(mantissa: i64, scale: u32) -> Decimal {
+    /// The scale is a `u8` (MySQL's `DECIMAL` allows 30), so no argument can ask for a
+    /// gigabyte of zeros.
+    pub fn new(mantissa: i64, scale: u8) -> Decimal {
         let digits = mantissa.unsigned_abs().to_string();
         let sign = if mantissa < 0 { "-" } else { "" };
-        let scale = scale as usize;
+        let scale = usize::from(scale);
         if scale == 0 {
             return Decimal(format!("{sign}{digits}").into());
         }
