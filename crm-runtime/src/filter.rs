@@ -15,6 +15,37 @@
 //!
 //! Every condition is a [`Filter<O>`] for the field's object `O`, so a contact field cannot end up
 //! in an account query. Conditions combine with [`Filter::and`] (`&`) and [`Filter::or`] (`|`).
+//! Every typed field also has `is_empty()` and `is_set()`.
+//!
+//! # Filters mean what decoding shows
+//! A tenant stores "no value" in more forms than `null`: MySQL's zero date (`0000-00-00`,
+//! `0000-00-00 00:00:00`), `""` for a dropdown, `0` for a reference. Decoding reads each of them
+//! as `None`, and the server compares them as values (a zero date is earlier than every date,
+//! `""` is not `"Client"`). The rule, for every typed field constant:
+//!
+//! - **Every comparison matches only records that have a value**, as decoding shows it: `eq`,
+//!   `ne`, `one_of`, `none_of`, `gt`, `gte`, `lt`, `lte`, `between` and the text operators never
+//!   match a record whose field decodes as `None`. So `ne(x)` and `none_of(..)` mean "has a
+//!   value, and not that one"; the records they leave out are exactly `is_empty()`'s.
+//! - **`is_empty()` selects exactly the records whose field decodes as `None`**, and `is_set()`
+//!   the others: `f.eq(x) | f.ne(x)` is `f.is_set()`. On text fields, where `""` decodes as
+//!   `Some("")`, `is_empty()` also selects `""` (and `is_set()` leaves it out): that is what a
+//!   user means by "no phone number".
+//!
+//! The guards are the API's own operators, added only where the server would otherwise match an
+//! empty form (`null` never matches a comparison, so it needs none):
+//!
+//! | kind | empty forms | guarded operators | `is_empty()` | `is_set()` |
+//! |---|---|---|---|---|
+//! | date, date-time | `null`, zero date | `lt`, `lte`, `ne`, `none_of` add `"$gt": zero date` | `$or` of `null` and the zero date | `{"$gt": zero date}` |
+//! | reference, user, id | `null`, `0` | `ne`, `none_of` become `"$nin": [.., 0]` | `$or` of `null` and `0` | `{"$not": 0}` |
+//! | dropdown | `null`, `""` | `ne`, `none_of` become `"$nin": [.., ""]` | `$or` of `null` and `""` | `{"$not": ""}` |
+//! | text | `null` (and `""`, for these two) | none | `$or` of `null` and `""` | `{"$not": ""}` |
+//! | integer, decimal, boolean | `null` | none | `null` | `{"$not": null}` |
+//!
+//! `gt`, `gte`, `between`, `eq` and `one_of` need no guard on dates: the zero date sorts before
+//! every date. [`AnyField`] adds no guard: it is the untyped escape hatch, and sends exactly what
+//! it is given.
 //!
 //! # How a filter becomes `q`
 //! The documented syntax has no `$and`: conditions on different fields share one JSON object,
@@ -43,12 +74,20 @@ use serde_json::Value;
 
 use crate::order::{Direction, Order};
 use crate::record::{Id, LookupEnum, Object};
-use crate::types::{Date, DateTime, Decimal};
+use crate::types::{Date, DateTime, Decimal, ZERO_DATE, ZERO_DATE_TIME};
 
 /// A value that can appear in `q`.
 pub trait FilterValue {
     /// The value as `q` carries it.
     fn to_json(&self) -> Value;
+    /// The wire's stand-in for "no value" that the server compares as a value but decoding
+    /// reads as `None` (MySQL's zero date); `None` when only `null` means "no value".
+    fn zero() -> Option<Value>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl FilterValue for String {
@@ -84,10 +123,16 @@ impl FilterValue for Date {
     fn to_json(&self) -> Value {
         Value::String(self.to_string())
     }
+    fn zero() -> Option<Value> {
+        Some(Value::String(ZERO_DATE.to_owned()))
+    }
 }
 impl FilterValue for DateTime {
     fn to_json(&self) -> Value {
         Value::String(self.to_string())
+    }
+    fn zero() -> Option<Value> {
+        Some(Value::String(ZERO_DATE_TIME.to_owned()))
     }
 }
 impl<T: ?Sized> FilterValue for Id<T> {
@@ -103,6 +148,16 @@ impl FilterValue for Value {
 
 fn list<T: FilterValue>(values: impl IntoIterator<Item = T>) -> Value {
     Value::Array(values.into_iter().map(|v| v.to_json()).collect())
+}
+
+/// `$nin` of `values` plus the field's empty form: "has a value, and not one of these".
+fn nin_and_empty(values: Value, empty: Value) -> Value {
+    let mut items = match values {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    items.push(empty);
+    Value::Array(items)
 }
 
 macro_rules! field_type {
@@ -136,6 +191,15 @@ macro_rules! field_type {
 
             fn cond(self, op: Op, value: Value) -> Filter<O> {
                 Filter::condition(self.name, op, value)
+            }
+
+            /// `null`, or `empty` when the field has a second empty form.
+            fn null_or(self, empty: Option<Value>) -> Filter<O> {
+                let null = self.cond(Op::Eq, Value::Null);
+                match empty {
+                    Some(e) => null.or(self.cond(Op::Eq, e)),
+                    None => null,
+                }
             }
         }
 
@@ -205,24 +269,51 @@ impl<O: Object + ?Sized> TextField<O> {
     pub fn contains(self, part: impl Into<String>) -> Filter<O> {
         self.cond(Op::Con, Value::String(part.into()))
     }
+    /// No text: `null` or `""`.
+    pub fn is_empty(self) -> Filter<O> {
+        self.null_or(Some(Value::String(String::new())))
+    }
+    /// Some text, not `""` (`{"$not": ""}`).
+    pub fn is_set(self) -> Filter<O> {
+        self.cond(Op::Not, Value::String(String::new()))
+    }
 }
 
 impl<O: Object + ?Sized, T: FilterValue> RangeField<O, T> {
+    /// `filter`, and not the zero date where the type has one, which the server would compare
+    /// as earlier than every date.
+    fn guarded(self, filter: Filter<O>) -> Filter<O> {
+        match T::zero() {
+            Some(zero) => filter.and(self.cond(Op::Gt, zero)),
+            None => filter,
+        }
+    }
+    /// No value: `null`, or the zero date (which decodes as `None`).
+    pub fn is_empty(self) -> Filter<O> {
+        self.null_or(T::zero())
+    }
+    /// A value: after the zero date for dates, else not `null`.
+    pub fn is_set(self) -> Filter<O> {
+        match T::zero() {
+            Some(zero) => self.cond(Op::Gt, zero),
+            None => self.cond(Op::Not, Value::Null),
+        }
+    }
     /// Equal to `value`.
     pub fn eq(self, value: impl Into<T>) -> Filter<O> {
         self.cond(Op::Eq, value.into().to_json())
     }
-    /// Not equal to `value` (`$not`).
+    /// Has a value, not equal to `value` (`$not`; dates also `$gt` the zero date).
     pub fn ne(self, value: impl Into<T>) -> Filter<O> {
-        self.cond(Op::Not, value.into().to_json())
+        self.guarded(self.cond(Op::Not, value.into().to_json()))
     }
     /// Equal to one of `values` (`$in`).
     pub fn one_of<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
         self.cond(Op::In, list(values.into_iter().map(Into::into)))
     }
-    /// Equal to none of `values` (`$nin`).
+    /// Has a value, equal to none of `values` (`$nin`; dates also `$gt` the zero date).
     pub fn none_of<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Filter<O> {
-        self.cond(Op::Nin, list(values.into_iter().map(Into::into)))
+        self.guarded(self.cond(Op::Nin, list(values.into_iter().map(Into::into))))
     }
     /// Greater than `value` (`$gt`).
     pub fn gt(self, value: impl Into<T>) -> Filter<O> {
@@ -232,13 +323,13 @@ impl<O: Object + ?Sized, T: FilterValue> RangeField<O, T> {
     pub fn gte(self, value: impl Into<T>) -> Filter<O> {
         self.cond(Op::Gte, value.into().to_json())
     }
-    /// Less than `value` (`$lt`).
+    /// Less than `value` (`$lt`; dates also `$gt` the zero date).
     pub fn lt(self, value: impl Into<T>) -> Filter<O> {
-        self.cond(Op::Lt, value.into().to_json())
+        self.guarded(self.cond(Op::Lt, value.into().to_json()))
     }
-    /// Less than or equal to `value` (`$lte`).
+    /// Less than or equal to `value` (`$lte`; dates also `$gt` the zero date).
     pub fn lte(self, value: impl Into<T>) -> Filter<O> {
-        self.cond(Op::Lte, value.into().to_json())
+        self.guarded(self.cond(Op::Lte, value.into().to_json()))
     }
     /// Between `low` and `high`, both included (`$bt`).
     pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Filter<O> {
@@ -254,9 +345,17 @@ impl<O: Object + ?Sized> BoolField<O> {
     pub fn eq(self, value: bool) -> Filter<O> {
         self.cond(Op::Eq, value.to_json())
     }
-    /// Not equal to `value` (`$not`).
+    /// Has a value, not equal to `value` (`$not`).
     pub fn ne(self, value: bool) -> Filter<O> {
         self.cond(Op::Not, value.to_json())
+    }
+    /// No value (`null`).
+    pub fn is_empty(self) -> Filter<O> {
+        self.null_or(None)
+    }
+    /// A value, true or false (`{"$not": null}`).
+    pub fn is_set(self) -> Filter<O> {
+        self.cond(Op::Not, Value::Null)
     }
 }
 
@@ -308,9 +407,9 @@ impl<O: Object + ?Sized, E: LookupEnum> ChoiceField<O, E> {
     pub fn eq(self, value: E) -> Filter<O> {
         self.cond(Op::Eq, lookup_json(&value))
     }
-    /// Not equal to `value` (`$not`).
+    /// A value chosen, not `value` (`{"$nin": [value, ""]}`: `""` is "none chosen").
     pub fn ne(self, value: E) -> Filter<O> {
-        self.cond(Op::Not, lookup_json(&value))
+        self.none_of([value])
     }
     /// One of `values` (`$in`).
     pub fn one_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
@@ -319,12 +418,18 @@ impl<O: Object + ?Sized, E: LookupEnum> ChoiceField<O, E> {
             Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
         )
     }
-    /// None of `values` (`$nin`).
+    /// A value chosen, none of `values` (`$nin`, with `""`).
     pub fn none_of(self, values: impl IntoIterator<Item = E>) -> Filter<O> {
-        self.cond(
-            Op::Nin,
-            Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect()),
-        )
+        let values = Value::Array(values.into_iter().map(|v| lookup_json(&v)).collect());
+        self.cond(Op::Nin, nin_and_empty(values, Value::String(String::new())))
+    }
+    /// None chosen: `null` or `""`.
+    pub fn is_empty(self) -> Filter<O> {
+        self.null_or(Some(Value::String(String::new())))
+    }
+    /// A value chosen (`{"$not": ""}`).
+    pub fn is_set(self) -> Filter<O> {
+        self.cond(Op::Not, Value::String(String::new()))
     }
 }
 
@@ -333,17 +438,25 @@ impl<O: Object + ?Sized, T: ?Sized> IdField<O, T> {
     pub fn eq(self, id: Id<T>) -> Filter<O> {
         self.cond(Op::Eq, id.to_json())
     }
-    /// Not equal to `id` (`$not`).
+    /// Refers to a record, not `id` (`{"$nin": [id, 0]}`: `0` is "no record").
     pub fn ne(self, id: Id<T>) -> Filter<O> {
-        self.cond(Op::Not, id.to_json())
+        self.none_of([id])
     }
     /// One of `ids` (`$in`).
     pub fn one_of(self, ids: impl IntoIterator<Item = Id<T>>) -> Filter<O> {
         self.cond(Op::In, list(ids))
     }
-    /// None of `ids` (`$nin`).
+    /// Refers to a record, none of `ids` (`$nin`, with `0`).
     pub fn none_of(self, ids: impl IntoIterator<Item = Id<T>>) -> Filter<O> {
-        self.cond(Op::Nin, list(ids))
+        self.cond(Op::Nin, nin_and_empty(list(ids), Value::from(0)))
+    }
+    /// Refers to no record: `null` or `0`.
+    pub fn is_empty(self) -> Filter<O> {
+        self.null_or(Some(Value::from(0)))
+    }
+    /// Refers to a record (`{"$not": 0}`).
+    pub fn is_set(self) -> Filter<O> {
+        self.cond(Op::Not, Value::from(0))
     }
 }
 

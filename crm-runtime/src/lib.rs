@@ -72,7 +72,7 @@ pub use record::{
 };
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
-pub use types::{Date, DateTime, Decimal};
+pub use types::{Date, DateTime, Decimal, ParseValueError};
 pub use usage::Usage;
 
 #[cfg(feature = "derive")]

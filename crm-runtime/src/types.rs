@@ -34,13 +34,25 @@ impl fmt::Display for ParseValueError {
 impl std::error::Error for ParseValueError {}
 
 /// An exact decimal number (currency, decimal and percent fields). It keeps the digits it was
-/// given as text, so a money amount never passes through a float; arithmetic is left to the
-/// user's decimal crate of choice (`"12.50".parse::<rust_decimal::Decimal>()`).
+/// given as text, so a money amount never passes through a float: a JSON number is read from
+/// its text too (`98765432109876.55` stays that, `0.10` stays `0.10`). Arithmetic is left to
+/// the user's decimal crate of choice; the `rust_decimal` feature converts both ways.
+///
+/// Literals need no `unwrap`: [`Decimal::new`] takes a mantissa and a scale, and integers
+/// convert with `From`.
 ///
 /// ```
-/// let price: crm_runtime::Decimal = "1234.50".parse().unwrap();
-/// assert_eq!(price.as_str(), "1234.50");
+/// use crm_runtime::Decimal;
+/// assert_eq!(Decimal::new(123450, 2).as_str(), "1234.50");
+/// assert_eq!(Decimal::new(-5, 3).as_str(), "-0.005");
+/// assert_eq!(Decimal::from(1000).as_str(), "1000");
+/// let price: Decimal = "1234.50".parse()?;
+/// assert_eq!(price, Decimal::new(123450, 2));
+/// # Ok::<(), crm_runtime::ParseValueError>(())
 /// ```
+///
+/// Equality is of the text, as sent and received: `1.50` and `1.5` are different values here
+/// (the server compares them numerically in filters).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Decimal(Box<str>);
 
@@ -48,6 +60,32 @@ impl Decimal {
     /// The number as text, exactly as received or given: `-12.50`.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// `mantissa × 10^-scale`, written with exactly `scale` fraction digits: `new(1050, 2)` is
+    /// `10.50`. Not a `const fn`: the value is kept as text, and a `const fn` cannot build one.
+    /// The scale is a `u8` (MySQL's `DECIMAL` allows 30), so no argument can ask for a
+    /// gigabyte of zeros.
+    pub fn new(mantissa: i64, scale: u8) -> Decimal {
+        let digits = mantissa.unsigned_abs().to_string();
+        let sign = if mantissa < 0 { "-" } else { "" };
+        let scale = usize::from(scale);
+        if scale == 0 {
+            return Decimal(format!("{sign}{digits}").into());
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (int, frac) = padded.split_at(padded.len() - scale);
+        Decimal(format!("{sign}{int}.{frac}").into())
+    }
+
+    /// A JSON number's text, kept as it is when it is plain decimal notation; the text back
+    /// otherwise (an exponent).
+    pub(crate) fn from_json_number(text: Box<str>) -> Result<Decimal, Box<str>> {
+        if is_decimal(&text) {
+            Ok(Decimal(text))
+        } else {
+            Err(text)
+        }
     }
 
     /// Reads a JSON number that serde_json already turned into an `f64`. Rust prints the
@@ -103,6 +141,38 @@ macro_rules! decimal_from_int {
 }
 decimal_from_int!(i8, i16, i32, i64, u8, u16, u32, u64);
 
+/// Keeps the scale: `rust_decimal`'s `0.10` is `0.10` here.
+#[cfg(feature = "rust_decimal")]
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(d: rust_decimal::Decimal) -> Self {
+        Decimal(d.to_string().into())
+    }
+}
+
+/// Fails for a number `rust_decimal` cannot hold exactly (more than 28 significant digits),
+/// rather than rounding it.
+#[cfg(feature = "rust_decimal")]
+impl TryFrom<&Decimal> for rust_decimal::Decimal {
+    type Error = ParseValueError;
+    fn try_from(d: &Decimal) -> Result<Self, ParseValueError> {
+        let text = d.as_str().strip_prefix('+').unwrap_or(d.as_str());
+        rust_decimal::Decimal::from_str_exact(text).map_err(|_| {
+            ParseValueError::new(
+                "decimal rust_decimal holds exactly (at most 28 significant digits)",
+                d.as_str(),
+            )
+        })
+    }
+}
+
+#[cfg(feature = "rust_decimal")]
+impl TryFrom<Decimal> for rust_decimal::Decimal {
+    type Error = ParseValueError;
+    fn try_from(d: Decimal) -> Result<Self, ParseValueError> {
+        rust_decimal::Decimal::try_from(&d)
+    }
+}
+
 /// Sent as a JSON string: the exact digits survive every JSON parser on the way.
 impl Serialize for Decimal {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -150,6 +220,11 @@ impl DateTime {
         Some(DateTime(time::PrimitiveDateTime::new(date.0, t)))
     }
 }
+
+/// MySQL's "no date" in a date column.
+pub(crate) const ZERO_DATE: &str = "0000-00-00";
+/// MySQL's "no date" in a date-time column.
+pub(crate) const ZERO_DATE_TIME: &str = "0000-00-00 00:00:00";
 
 /// A zero date (`0000-00-00`, `0000-00-00 00:00:00`) is MySQL's "no date": absent, not an error.
 pub(crate) fn is_zero_date(s: &str) -> bool {
@@ -324,6 +399,70 @@ mod tests {
             Some("1234.56".into())
         );
         assert_eq!(Decimal::from_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn decimals_from_literals_without_unwrap() {
+        for (m, scale, want) in [
+            (123450, 2, "1234.50"),
+            (10, 2, "0.10"),
+            (-5, 3, "-0.005"),
+            (-120, 0, "-120"),
+            (0, 2, "0.00"),
+            (i64::MIN, 18, "-9.223372036854775808"),
+        ] {
+            assert_eq!(Decimal::new(m, scale).as_str(), want);
+            assert_eq!(want.parse::<Decimal>(), Ok(Decimal::new(m, scale)));
+        }
+        assert_eq!(Decimal::from(7u32).as_str(), "7");
+        assert_eq!(Decimal::from(-7i64).as_str(), "-7");
+    }
+
+    #[test]
+    fn json_numbers_keep_every_digit() {
+        for text in [
+            "98765432109876.55",
+            "0.10",
+            "-0.10",
+            "123456789012345678",
+            "-1234567890123456.78",
+            "420",
+        ] {
+            let d: Decimal = serde_json::from_str(text).unwrap();
+            assert_eq!(d.as_str(), text);
+            let quoted: Decimal = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+            assert_eq!(quoted, d);
+            let from_value: Decimal =
+                serde_json::from_value(serde_json::Value::String(text.into())).unwrap();
+            assert_eq!(from_value, d);
+        }
+        let e: Decimal = serde_json::from_str("1.5e3").unwrap();
+        assert_eq!(e.as_str(), "1500");
+        let err = serde_json::from_str::<Decimal>("true").unwrap_err();
+        assert_eq!(err.to_string(), "expected a decimal number, found true");
+        let err = serde_json::from_str::<Decimal>("null").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("expected a decimal number, found no value")
+        );
+    }
+
+    #[cfg(feature = "rust_decimal")]
+    #[test]
+    fn rust_decimal_converts_both_ways() {
+        for text in ["0.10", "-98765432109876.54", "123456789012345678", "+3"] {
+            let ours: Decimal = text.parse().unwrap();
+            let theirs = rust_decimal::Decimal::try_from(&ours).unwrap();
+            let back = Decimal::from(theirs);
+            assert_eq!(back.as_str(), text.trim_start_matches('+'));
+        }
+        let huge: Decimal = "12345678901234567890123456789.5".parse().unwrap();
+        assert_eq!(
+            rust_decimal::Decimal::try_from(huge)
+                .unwrap_err()
+                .to_string(),
+            "`12345678901234567890123456789.5` is not a decimal rust_decimal holds exactly (at most 28 significant digits)"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::record::{Id, LookupEnum};
@@ -65,6 +66,14 @@ pub trait Wire: Sized + serde::Serialize {
     /// From a JSON array or object.
     fn from_json(v: Value) -> Result<Option<Self>, Value> {
         Err(v)
+    }
+    /// Whether a JSON number is read from its text ([`Wire::from_number_text`]) rather than
+    /// through `i64` / `u64` / `f64`: for decimals, whose digits an `f64` would round.
+    const NUMBER_TEXT: bool = false;
+    /// From a JSON number's text exactly as it arrived (`98765432109876.55`), when
+    /// [`Wire::NUMBER_TEXT`] is set (the text back when it is bad).
+    fn from_number_text(text: Box<str>) -> Result<Option<Self>, Box<str>> {
+        Err(text)
     }
 }
 
@@ -144,6 +153,18 @@ impl Wire for bool {
 
 impl Wire for Decimal {
     const EXPECTING: &'static str = "a decimal number";
+    const NUMBER_TEXT: bool = true;
+    fn from_number_text(text: Box<str>) -> Result<Option<Self>, Box<str>> {
+        match Decimal::from_json_number(text) {
+            Ok(d) => Ok(Some(d)),
+            // An exponent (`1.5e3`): no tenant writes one for money, and its value is what
+            // the float reading gives.
+            Err(text) => match text.parse::<f64>().ok().and_then(Decimal::from_f64) {
+                Some(d) => Ok(Some(d)),
+                None => Err(text),
+            },
+        }
+    }
     fn from_i64(v: i64) -> Decoded<Self> {
         Decoded::Value(v.into())
     }
@@ -326,12 +347,39 @@ fn convert<T: Wire>(s: Scalar<'_>) -> Outcome<T> {
 }
 
 fn next_value<'de, T: Wire, A: MapAccess<'de>>(map: &mut A) -> Result<Outcome<T>, A::Error> {
+    if T::NUMBER_TEXT {
+        return map
+            .next_value::<Box<RawValue>>()
+            .and_then(|raw| from_raw::<T, A::Error>(raw));
+    }
     map.next_value_seed(ScalarSeed).map(convert::<T>)
+}
+
+/// Reads a value kept as its JSON text (serde_json's `raw_value`), so a number reaches
+/// [`Wire::from_number_text`] digit for digit; every other form goes the usual way. Only the
+/// types that ask for it pay for the raw capture.
+fn from_raw<T: Wire, E: de::Error>(raw: Box<RawValue>) -> Result<Outcome<T>, E> {
+    match raw.get().as_bytes().first() {
+        Some(b'-' | b'0'..=b'9') => Ok(T::from_number_text(raw.into()).map_err(|text| {
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into()))
+        })),
+        _ => {
+            let scalar = ScalarSeed
+                .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
+                .map_err(E::custom)?;
+            Ok(convert::<T>(scalar))
+        }
+    }
 }
 
 /// Decodes a value that must be present (the standalone `Deserialize` of value types).
 pub fn decode_required<'de, T: Wire, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    match convert::<T>(ScalarSeed.deserialize(d)?) {
+    let outcome = if T::NUMBER_TEXT {
+        from_raw::<T, D::Error>(Box::<RawValue>::deserialize(d)?)?
+    } else {
+        convert::<T>(ScalarSeed.deserialize(d)?)
+    };
+    match outcome {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(de::Error::custom(format_args!(
             "expected {}, found no value",

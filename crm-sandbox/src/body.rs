@@ -3,6 +3,7 @@
 
 use axum::extract::{Form, FromRequest, Request};
 use axum::http::header;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -17,6 +18,24 @@ pub(crate) fn media_type(req: &Request) -> Option<String> {
             .trim()
             .to_ascii_lowercase(),
     )
+}
+
+/// Replaces every top-level JSON number by its own text, which `Value` would have read
+/// through an `f64` (`98765432109876.55` becomes `…56`, `0.10` becomes `0.1`). Every field type
+/// reads numeric text as it reads the number, and a decimal keeps the digits sent.
+fn exact_numbers(bytes: &[u8], map: &mut Map<String, Value>) {
+    if let Ok(fields) =
+        serde_json::from_slice::<std::collections::BTreeMap<String, Box<RawValue>>>(bytes)
+    {
+        for (key, value) in fields {
+            if value
+                .get()
+                .starts_with(|c: char| c == '-' || c.is_ascii_digit())
+            {
+                map.insert(key, Value::String(value.get().to_owned()));
+            }
+        }
+    }
 }
 
 /// Reads a create/update body: a JSON object (also accepted without a content type), or
@@ -49,7 +68,10 @@ pub(crate) async fn fields(req: Request, limit: usize) -> Result<Map<String, Val
         ));
     }
     match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Object(mut m)) => {
+            exact_numbers(&bytes, &mut m);
+            Ok(m)
+        }
         Ok(_) => Err(Error::BadRequest(
             "The request body must be a JSON object of fields".into(),
         )),

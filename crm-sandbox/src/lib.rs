@@ -73,6 +73,7 @@ mod api;
 mod auth;
 mod body;
 mod config;
+mod decimal;
 mod documents;
 mod error;
 mod faults;

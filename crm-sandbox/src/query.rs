@@ -300,6 +300,9 @@ pub(crate) fn is_numeric(ty: &FieldType) -> bool {
 /// numbers, numeric strings (ids are often sent as strings) and booleans; text columns take
 /// any scalar as text.
 fn scalar_for(field: &FieldDef, value: &Value) -> Result<SqlValue, Error> {
+    if crate::decimal::is_decimal(&field.ty) {
+        return decimal_for(field, value);
+    }
     let numeric = is_numeric(&field.ty);
     Ok(match value {
         Value::Null => SqlValue::Null,
@@ -340,6 +343,31 @@ fn scalar_for(field: &FieldDef, value: &Value) -> Result<SqlValue, Error> {
                 kind(other)
             )));
         }
+    })
+}
+
+/// A decimal column holds the exact digits as text and compares them numerically (its
+/// `DECIMAL` collation), so a filter value binds as decimal text.
+fn decimal_for(field: &FieldDef, value: &Value) -> Result<SqlValue, Error> {
+    let text = match value {
+        Value::Null => return Ok(SqlValue::Null),
+        Value::Bool(b) => Some(u8::from(*b).to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => crate::decimal::canonical(s),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "Field ({}) takes a single value here, not {}",
+                field.api_name,
+                kind(other)
+            )));
+        }
+    };
+    text.map(SqlValue::Text).ok_or_else(|| {
+        Error::BadRequest(format!(
+            "Value ({}) for field ({}) is not a number",
+            value.as_str().unwrap_or_default(),
+            field.api_name
+        ))
     })
 }
 

@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value;
 
+use crate::decimal::Served;
+
 /// A JSON object whose keys keep their insertion order (serde_json's own map sorts them unless
 /// a workspace-wide feature is turned on, which would change other crates' output).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,7 +23,7 @@ impl Serialize for Ordered {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k, &Served(v))?;
         }
         m.end()
     }
@@ -41,7 +43,7 @@ impl Serialize for Record {
         let extra = usize::from(self.lines.is_some());
         let mut m = s.serialize_map(Some(self.fields.0.len() + extra))?;
         for (k, v) in &self.fields.0 {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k, &Served(v))?;
         }
         if let Some(lines) = &self.lines {
             m.serialize_entry("lines", lines)?;

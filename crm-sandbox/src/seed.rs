@@ -171,10 +171,12 @@ fn value(
         }
         FieldType::Integer if roll < 0.1 => SqlValue::Null,
         FieldType::Integer => SqlValue::Integer(rng.random_range(0..1000)),
-        FieldType::Percent => SqlValue::Real(f64::from(rng.random_range(0..=20u32) * 5)),
+        FieldType::Percent => SqlValue::Text((rng.random_range(0..=20u32) * 5).to_string()),
         FieldType::Decimal | FieldType::Currency if roll < 0.1 => SqlValue::Null,
+        // Two fraction digits, as a DECIMAL(15,2) column holds them: `1234.50`, `0.10`.
         FieldType::Decimal | FieldType::Currency => {
-            SqlValue::Real(f64::from(rng.random_range(0..10_000_000u32)) / 100.0)
+            let cents = rng.random_range(0..10_000_000u32);
+            SqlValue::Text(format!("{}.{:02}", cents / 100, cents % 100))
         }
         FieldType::DateTime if matches!(name, "createddate" | "modifieddate") => {
             SqlValue::Text(datetime(rng))

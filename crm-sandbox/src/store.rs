@@ -45,13 +45,17 @@ fn column_type(ty: &FieldType) -> &'static str {
         FieldType::Integer | FieldType::User | FieldType::Reference { .. } | FieldType::Boolean => {
             "INTEGER"
         }
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent => "REAL",
+        // The exact digits, compared as numbers (see `decimal`).
+        FieldType::Decimal | FieldType::Currency | FieldType::Percent => "TEXT COLLATE DECIMAL",
         _ => "TEXT COLLATE NOCASE",
     }
 }
 
-fn json_of(v: ValueRef<'_>) -> Value {
+fn json_of(ty: &FieldType, v: ValueRef<'_>) -> Value {
     match v {
+        ValueRef::Text(t) if crate::decimal::is_decimal(ty) => {
+            crate::decimal::to_json(&String::from_utf8_lossy(t))
+        }
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
         ValueRef::Real(f) => {
@@ -82,6 +86,7 @@ impl Store {
             None => Connection::open_in_memory()?,
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.create_collation(crate::decimal::COLLATION, crate::decimal::compare)?;
         let store = Store {
             conn: Mutex::new(conn),
             dict,
@@ -231,7 +236,7 @@ impl Store {
     fn row_to_ordered(object: &ObjectDef, row: &rusqlite::Row<'_>) -> rusqlite::Result<Ordered> {
         let mut out = Vec::with_capacity(object.fields.len());
         for (i, f) in object.fields.iter().enumerate() {
-            out.push((f.api_name.clone(), json_of(row.get_ref(i)?)));
+            out.push((f.api_name.clone(), json_of(&f.ty, row.get_ref(i)?)));
         }
         Ok(Ordered(out))
     }

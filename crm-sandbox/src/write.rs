@@ -174,16 +174,15 @@ fn boolean(value: &Value) -> Result<SqlValue, RuleErr> {
         .ok_or(("Boolean", json!([])))
 }
 
+/// Kept as the digits sent (a JSON number's own text reaches here as a string, see `body`).
 fn numeric(value: &Value) -> Result<SqlValue, RuleErr> {
-    let f = match value {
-        Value::Number(n) => n.as_f64(),
+    let text = match value {
+        Value::Number(n) => Some(n.to_string()),
         Value::String(s) if s.trim().is_empty() => return Ok(SqlValue::Null),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => crate::decimal::canonical(s),
         _ => None,
     };
-    f.filter(|f| f.is_finite())
-        .map(SqlValue::Real)
-        .ok_or(("Numeric", json!([])))
+    text.map(SqlValue::Text).ok_or(("Numeric", json!([])))
 }
 
 fn date(value: &Value) -> Result<SqlValue, RuleErr> {

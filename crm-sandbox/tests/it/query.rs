@@ -459,3 +459,91 @@ async fn sql_looking_input_is_data_not_code() {
         8
     );
 }
+
+/// Decimals keep the digits sent (as strings or JSON numbers) and are served as JSON numbers, and compare and order as numbers
+/// at any precision; zero dates sort before every date.
+#[tokio::test]
+async fn decimals_are_exact_and_zero_dates_sort_first() {
+    let s = Sbx::with(config().with_records(0));
+    // Raw bodies: `json!` would read these numbers through an f64.
+    for body in [
+        r#"{"name": "a", "turnover": "0.10"}"#,
+        r#"{"name": "b", "turnover": 98765432109876.55}"#,
+        r#"{"name": "c", "turnover": "98765432109876.54"}"#,
+        r#"{"name": "d", "turnover": -123456789012345678}"#,
+        r#"{"name": "e", "turnover": 420}"#,
+        r#"{"name": "f", "turnover": 0.1}"#,
+    ] {
+        let resp = s.post("/accounts", body).await;
+        assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.bytes));
+    }
+    let r = s.query("accounts", "{}", "limit=100").await;
+    let text = String::from_utf8_lossy(&r.bytes);
+    for served in [
+        r#""turnover":0.10,"#,
+        r#""turnover":98765432109876.55,"#,
+        r#""turnover":98765432109876.54,"#,
+        r#""turnover":-123456789012345678,"#,
+        r#""turnover":420,"#,
+        r#""turnover":0.1,"#,
+    ] {
+        assert!(text.contains(served), "{served} in {text}");
+    }
+    assert_eq!(
+        ids(&s, json!({"turnover": {"$gt": "98765432109876.54"}})).await,
+        vec![2]
+    );
+    assert_eq!(ids(&s, json!({"turnover": "0.1"})).await, vec![1, 6]);
+    assert_eq!(ids(&s, json!({"turnover": {"$lt": 0}})).await, vec![4]);
+    let r = s
+        .query(
+            "accounts",
+            "{}",
+            &format!("order={}", enc(r#"{"turnover":"desc"}"#)),
+        )
+        .await;
+    assert_eq!(r.ids(), vec![2, 3, 5, 1, 6, 4]);
+    let bad = s
+        .post("/accounts", r#"{"name": "g", "turnover": "12,5"}"#)
+        .await;
+    assert_eq!(bad.status, 422);
+
+    let s = Sbx::with(config().with_records(0));
+    for day in [
+        json!("2019-05-01"),
+        json!("0000-00-00"),
+        Value::Null,
+        json!("2017-01-01"),
+    ] {
+        let resp = s
+            .post(
+                "/accounts",
+                &json!({"name": "z", "inceptiondate": day}).to_string(),
+            )
+            .await;
+        assert_eq!(resp.status, 201, "{}", String::from_utf8_lossy(&resp.bytes));
+    }
+    let r = s.get("/accounts/2").await;
+    assert_eq!(r.json()["record"]["inceptiondate"], "0000-00-00");
+    // As MySQL compares it: the zero date is earlier than every date, null is no date.
+    assert_eq!(
+        ids(&s, json!({"inceptiondate": {"$lt": "2018-01-01"}})).await,
+        vec![2, 4]
+    );
+    assert_eq!(
+        ids(
+            &s,
+            json!({"inceptiondate": {"$lt": "2018-01-01", "$gt": "0000-00-00"}})
+        )
+        .await,
+        vec![4]
+    );
+    let r = s
+        .query(
+            "accounts",
+            "{}",
+            &format!("order={}", enc(r#"{"inceptiondate":"asc"}"#)),
+        )
+        .await;
+    assert_eq!(r.ids(), vec![3, 2, 4, 1]);
+}

@@ -11,7 +11,8 @@ use futures::TryStreamExt;
 
 const TOKEN: &str = "e2e-token";
 
-async fn start(records: u32) -> (crm_sandbox::Running, Client) {
+/// A sandbox with `records` seeded records per object, and a client of it.
+pub(crate) async fn start(records: u32) -> (crm_sandbox::Running, Client) {
     let sandbox = crm_sandbox::spawn(crm_sandbox::Config::new(TOKEN).with_records(records))
         .await
         .expect("sandbox");

@@ -97,7 +97,7 @@ fn decimal_date_and_datetime_operators() {
     );
     q(
         a::CREATEDDATE.lt(DateTime::new(day, 9, 0, 0).unwrap()),
-        expect![[r#"{"createddate":{"$lt":"2026-11-28 09:00:00"}}"#]],
+        expect![[r#"{"createddate":{"$gt":"0000-00-00 00:00:00","$lt":"2026-11-28 09:00:00"}}"#]],
     );
 }
 
@@ -114,7 +114,7 @@ fn boolean_lookup_and_id_operators() {
     );
     q(
         a::TYPE_.ne(AccountType::Other("Vendor".into())),
-        expect![[r#"{"type":{"$not":"Vendor"}}"#]],
+        expect![[r#"{"type":{"$nin":["Vendor",""]}}"#]],
     );
     q(
         a::COMPANYSIZE.one_of([
@@ -125,7 +125,7 @@ fn boolean_lookup_and_id_operators() {
     );
     q(
         a::TYPE_.none_of([AccountType::Press]),
-        expect![[r#"{"type":{"$nin":["Press"]}}"#]],
+        expect![[r#"{"type":{"$nin":["Press",""]}}"#]],
     );
     q(a::ID.eq(Id::new(7)), expect![[r#"{"id":7}"#]]);
     q(
@@ -134,13 +134,109 @@ fn boolean_lookup_and_id_operators() {
     );
     q(
         a::OWNERID.none_of([Id::new(36974)]),
-        expect![[r#"{"ownerid":{"$nin":[36974]}}"#]],
+        expect![[r#"{"ownerid":{"$nin":[36974,0]}}"#]],
     );
     q(
         a::CAMPAIGNID.ne(Id::new(3)),
-        expect![[r#"{"campaignid":{"$not":3}}"#]],
+        expect![[r#"{"campaignid":{"$nin":[3,0]}}"#]],
     );
     q(a::SLAID.eq(Id::new(4)), expect![[r#"{"slaid":4}"#]]);
+}
+
+/// The rule of `crm_runtime::filter`: comparisons never match a record whose field decodes as
+/// `None`, and `is_empty()` / `is_set()` split the records on exactly that.
+#[test]
+fn empty_forms_are_guarded_and_selectable() {
+    let day = Date::from_ymd(2018, 1, 1).unwrap();
+    q(
+        a::RENEWALDATE.lt(day),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$lt":"2018-01-01"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.lte(day),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$lte":"2018-01-01"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.ne(day),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$not":"2018-01-01"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.none_of([day]),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$nin":["2018-01-01"]}}"#]],
+    );
+    q(
+        a::RENEWALDATE.gt(day),
+        expect![[r#"{"renewaldate":{"$gt":"2018-01-01"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.is_empty(),
+        expect![[r#"{"$or":[{"renewaldate":null},{"renewaldate":"0000-00-00"}]}"#]],
+    );
+    q(
+        a::RENEWALDATE.is_set(),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.lt(day) & a::RENEWALDATE.is_set(),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$lt":"2018-01-01"}}"#]],
+    );
+    q(
+        a::RENEWALDATE.gte(Date::from_ymd(2010, 1, 1).unwrap()) & a::RENEWALDATE.lt(day),
+        expect![[r#"{"renewaldate":{"$gt":"0000-00-00","$gte":"2010-01-01","$lt":"2018-01-01"}}"#]],
+    );
+    let at = DateTime::new(day, 9, 0, 0).unwrap();
+    q(
+        a::MODIFIEDDATE.lte(at),
+        expect![[r#"{"modifieddate":{"$gt":"0000-00-00 00:00:00","$lte":"2018-01-01 09:00:00"}}"#]],
+    );
+    q(
+        a::MODIFIEDDATE.is_empty(),
+        expect![[r#"{"$or":[{"modifieddate":null},{"modifieddate":"0000-00-00 00:00:00"}]}"#]],
+    );
+    q(
+        a::CAMPAIGNID.ne(Id::new(3)),
+        expect![[r#"{"campaignid":{"$nin":[3,0]}}"#]],
+    );
+    q(
+        a::CAMPAIGNID.none_of([Id::new(3), Id::new(4)]),
+        expect![[r#"{"campaignid":{"$nin":[3,4,0]}}"#]],
+    );
+    q(
+        a::CAMPAIGNID.is_empty(),
+        expect![[r#"{"$or":[{"campaignid":null},{"campaignid":0}]}"#]],
+    );
+    q(
+        a::CAMPAIGNID.is_set(),
+        expect![[r#"{"campaignid":{"$not":0}}"#]],
+    );
+    q(
+        a::TYPE_.ne(AccountType::Client),
+        expect![[r#"{"type":{"$nin":["Client",""]}}"#]],
+    );
+    q(
+        a::TYPE_.is_empty(),
+        expect![[r#"{"$or":[{"type":null},{"type":""}]}"#]],
+    );
+    q(a::TYPE_.is_set(), expect![[r#"{"type":{"$not":""}}"#]]);
+    q(
+        a::NAME.is_empty(),
+        expect![[r#"{"$or":[{"name":null},{"name":""}]}"#]],
+    );
+    q(a::NAME.is_set(), expect![[r#"{"name":{"$not":""}}"#]]);
+    q(a::LEADSCORE.lt(5), expect![[r#"{"leadscore":{"$lt":5}}"#]]);
+    q(a::LEADSCORE.is_empty(), expect![[r#"{"leadscore":null}"#]]);
+    q(
+        a::LEADSCORE.is_set(),
+        expect![[r#"{"leadscore":{"$not":null}}"#]],
+    );
+    q(
+        a::ANNUALREVENUE.is_set(),
+        expect![[r#"{"annualrevenue":{"$not":null}}"#]],
+    );
+    q(
+        a::F_2YEARPOLICY.is_empty(),
+        expect![[r#"{"2yearpolicy":null}"#]],
+    );
 }
 
 #[test]

@@ -8,3 +8,4 @@ mod lookups;
 mod projection;
 mod records;
 mod ui;
+mod values;

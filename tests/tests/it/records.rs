@@ -84,6 +84,38 @@ fn money_keeps_every_digit() {
     assert_eq!(a.annualrevenue.unwrap().as_str(), "10");
     let a = account(json!({"id": 1, "annualrevenue": "0.10"})).unwrap();
     assert_eq!(a.annualrevenue.unwrap().as_str(), "0.10");
+    // From the JSON text, as the client decodes pages: numbers never pass through an f64.
+    for text in [
+        "98765432109876.55",
+        "0.10",
+        "-0.10",
+        "123456789012345678",
+        "-1234567890123456.78",
+    ] {
+        for wire in [text.to_owned(), format!("\"{text}\"")] {
+            let body = format!(r#"{{"id": 1, "annualrevenue": {wire}}}"#);
+            let a: Account = serde_json::from_str(&body).unwrap();
+            assert_eq!(a.annualrevenue.as_ref().map(Decimal::as_str), Some(text));
+        }
+    }
+    let err = serde_json::from_str::<Account>(r#"{"id": 3, "annualrevenue": "12,5"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            r#"`accounts` record 3: field `annualrevenue`: expected a decimal number, found "12,5""#
+        ),
+        "{err}"
+    );
+    let err = serde_json::from_str::<Account>(r#"{"id": 3, "annualrevenue": true}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "`accounts` record 3: field `annualrevenue`: expected a decimal number, found true"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
