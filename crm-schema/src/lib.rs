@@ -150,6 +150,7 @@
 //! fields (breaking), dropdown values added or removed (not breaking).
 
 pub mod canonical;
+pub mod check;
 pub mod diff;
 pub mod error;
 mod json;

@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{FieldDef, FieldType, ObjectDef, Provenance, Source};
 
+mod index;
 mod read;
+pub(crate) use index::index_from_document;
+pub use index::{INDEX_FILE, index_to_canonical_string, is_object_file_stem};
 pub(crate) use read::object_from_document;
 
 /// Version of the file format, written as `"format"`.
@@ -175,6 +178,11 @@ pub fn content_hash(object: &ObjectDef) -> String {
 /// The canonical text of an object's snapshot file, with its content hash recomputed.
 pub fn to_canonical_string(object: &ObjectDef) -> String {
     pretty(&to_file(object, content_hash(object)))
+}
+
+/// The canonical text of the index of `dict`: every object of it, by API name.
+pub fn index_of(dict: &crate::Dictionary) -> String {
+    index_to_canonical_string(dict.iter().map(|o| o.api_name.as_str()))
 }
 
 /// The canonical file name of an object's snapshot: `<object>.json`.
