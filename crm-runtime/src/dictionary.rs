@@ -42,7 +42,8 @@ impl Client {
     /// ```
     pub async fn dictionary(&self, object: &str) -> Result<ObjectDef, Error> {
         let body = self.dictionary_raw(object).await?;
-        let source = Source::for_base_url(self.base_url());
+        let source = Source::for_base_url(self.base_url())
+            .identified_as_sandbox(self.identifies_as_sandbox());
         let fetched_at = Some(crm_schema::Provenance::now());
         let mut def = crm_schema::raw::dictionary_from_response(object, &body, source, fetched_at)
             .map_err(|e| {

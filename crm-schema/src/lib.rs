@@ -163,7 +163,8 @@ pub mod validate;
 pub use error::{Error, Problem, Result};
 pub use load::{load, load_file};
 pub use model::{
-    Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance, Source,
+    Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance,
+    SANDBOX_HEADER, Source,
 };
 
 /// The eleven standard objects of API v4, in the documentation's order.

@@ -165,7 +165,7 @@ impl fmt::Display for RefreshError {
             RefreshError::OldSnapshot(e) => write!(
                 f,
                 "the existing snapshot does not load, so there is nothing to check against: {e}\n\
-                 Fix it by hand (`cargo xtask check` says how) or run without --check to replace it."
+                 Fix it by hand (`crm check` says how) or run without --check to replace it."
             ),
             RefreshError::Io(e) => write!(
                 f,
@@ -227,6 +227,11 @@ pub async fn refresh_with_hook<T: Tenant>(
             }
         });
     }
+    // Only the server says it is the sandbox (the probe has seen its answer); a URL does not.
+    let source = options
+        .source
+        .clone()
+        .identified_as_sandbox(tenant.identifies_as_sandbox());
     let mut warnings = Vec::new();
     let old = load_old(&options.out, options.check, &mut warnings)?;
 
@@ -235,9 +240,9 @@ pub async fn refresh_with_hook<T: Tenant>(
     let results: Vec<(String, Result<Fetched, FetchFailure>)> =
         stream::iter(options.objects.iter())
             .map(|object| {
-                let bar = &bar;
+                let (bar, source) = (&bar, &source);
                 async move {
-                    let result = fetch_object(tenant, object, &options.source).await;
+                    let result = fetch_object(tenant, object, source).await;
                     bar.inc(1);
                     bar.set_message(object.clone());
                     (object.clone(), result)
@@ -253,7 +258,15 @@ pub async fn refresh_with_hook<T: Tenant>(
     for (object, result) in results {
         match result {
             Ok(Fetched::Object(def)) => fetched.push(*def),
-            Ok(Fetched::Skipped(s)) => skipped.push(s),
+            Ok(Fetched::Skipped(mut s)) => {
+                // A first refresh has no file of the object to keep.
+                s.reason
+                    .push_str(match old.as_ref().and_then(|d| d.object(&s.object)) {
+                        Some(_) => "; keeping the existing snapshot",
+                        None => "; the snapshot has no file for it, so it stays without one",
+                    });
+                skipped.push(s);
+            }
             Err(FetchFailure::Request { error, .. }) if error.unauthorised => {
                 return Err(RefreshError::BadToken(error));
             }
@@ -315,12 +328,17 @@ pub async fn refresh_with_hook<T: Tenant>(
                 )
             })
             .collect();
+        written = files.iter().map(|(name, _)| name.clone()).collect();
+        // The index goes in the same swap, so a crate that embeds it rebuilds (not counted as
+        // a written object file).
+        let (index_name, index) = crm_schema::canonical::index_file(&options.out, &new);
+        let mut files = files;
+        files.extend(index.map(|text| (index_name, text)));
         if !files.is_empty() {
             warnings.extend(
                 swap::replace_snapshot(&options.out, &files, hook).map_err(RefreshError::Io)?,
             );
         }
-        written = files.into_iter().map(|(name, _)| name).collect();
     }
     Ok(Report {
         drift,

@@ -185,6 +185,15 @@ pub fn index_of(dict: &crate::Dictionary) -> String {
     index_to_canonical_string(dict.iter().map(|o| o.api_name.as_str()))
 }
 
+/// The index of `dict` as it should be in the snapshot directory `dir`: its file name and, when
+/// the file there differs (or is missing), the text to write. The refresh calls this.
+pub fn index_file(dir: &std::path::Path, dict: &crate::Dictionary) -> (String, Option<String>) {
+    let want = index_of(dict);
+    let have = std::fs::read(dir.join(INDEX_FILE)).ok();
+    let stale = have.as_deref() != Some(want.as_bytes());
+    (INDEX_FILE.to_owned(), stale.then_some(want))
+}
+
 /// The canonical file name of an object's snapshot: `<object>.json`.
 pub fn file_name(object: &ObjectDef) -> String {
     format!("{}.json", object.api_name)
