@@ -284,6 +284,10 @@ impl FieldType {
 pub struct LookupList {
     /// The list's own name, as `PATCH /lookup/{list_name}` takes it (`account_type`).
     pub list_name: String,
+    /// The tenant never stated `list_name`: it was made up ([`crate::raw::default_list_name`])
+    /// or taken from documentation, so `PATCH /lookup/{list_name}` may not know it. Setting
+    /// the tenant's name by hand means removing this mark too.
+    pub list_name_inferred: bool,
     /// Only listed values are accepted by the CRM.
     pub restricted: bool,
     /// Values in the CRM's order.

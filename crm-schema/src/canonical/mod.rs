@@ -73,6 +73,8 @@ struct FieldFile {
 struct LookupFile {
     list_name: String,
     #[serde(skip_serializing_if = "is_false")]
+    list_name_inferred: bool,
+    #[serde(skip_serializing_if = "is_false")]
     restricted: bool,
     values: Vec<ValueFile>,
 }
@@ -116,6 +118,7 @@ fn field_to_file(f: &FieldDef) -> FieldFile {
         rename: f.rename.clone(),
         lookup: f.lookup.as_ref().map(|l| LookupFile {
             list_name: l.list_name.clone(),
+            list_name_inferred: l.list_name_inferred,
             restricted: l.restricted,
             values: l
                 .values

@@ -43,7 +43,7 @@ const FIELD_KEYS: &[&str] = &[
     "rename",
     "lookup",
 ];
-const LOOKUP_KEYS: &[&str] = &["list_name", "restricted", "values"];
+const LOOKUP_KEYS: &[&str] = &["list_name", "list_name_inferred", "restricted", "values"];
 const VALUE_KEYS: &[&str] = &["value", "label", "active", "rename"];
 
 /// What to write for a missing required key.
@@ -439,6 +439,7 @@ fn read_lookup(
 ) -> Option<LookupList> {
     let m = Members::of(doc, value, at.clone(), "a lookup list", p)?;
     let list_name = m.string("list_name", true, p);
+    let list_name_inferred = m.flag("list_name_inferred", false, p);
     let restricted = m.flag("restricted", false, p);
     let mut values = Vec::new();
     let mut ok = true;
@@ -454,6 +455,7 @@ fn read_lookup(
     let list_name = list_name?;
     ok.then_some(LookupList {
         list_name,
+        list_name_inferred,
         restricted,
         values,
     })
