@@ -267,7 +267,7 @@ fn file_unknown_keys() {
           tests/corpus/bad/unknown_keys.json:13:7: at `/fields/0/lable`: unknown key `lable`; did you mean `label`?
           tests/corpus/bad/unknown_keys.json:15:7: at `/fields/0/readonly`: unknown key `readonly`; did you mean `read_only`?
           tests/corpus/bad/unknown_keys.json:26:13: at `/fields/1/lookup/values/0/colour`: unknown key `colour`; expected one of `value`, `label`, `active`, `rename`
-          tests/corpus/bad/unknown_keys.json:29:9: at `/fields/1/lookup/sorted`: unknown key `sorted`; expected one of `list_name`, `restricted`, `values`
+          tests/corpus/bad/unknown_keys.json:29:9: at `/fields/1/lookup/sorted`: unknown key `sorted`; expected one of `list_name`, `list_name_inferred`, `restricted`, `values`
           tests/corpus/bad/unknown_keys.json:33:3: at `/comment`: unknown key `comment`; expected one of `format`, `object`, `type_name`, `record_type`, `provenance`, `fields`"#]]
     .assert_eq(&bad_file("unknown_keys"));
 }
