@@ -124,7 +124,8 @@ pub fn check_dir(dir: &Path, fix: bool) -> Checked {
                         .push(load::missing_listed(&index_path, i, object));
                 }
             }
-            let same_set = listed.len() == present.len();
+            let same_set = listed.len() == present.len()
+                && present.iter().all(|object| listed.contains(object));
             if same_set {
                 rewrite_if_stale(&index_path, &want, false, &mut out, || {
                     "lists the right objects, but not in canonical form (sorted, one per line); run `crm check --fix` to rewrite it".into()

@@ -285,6 +285,28 @@ pub async fn refresh_with_hook<T: Tenant>(
         }
     }
 
+    // An object skipped on a first refresh has no file, so references to it cannot be checked:
+    // they become external, and the user is told.
+    for s in &skipped {
+        if old.as_ref().is_some_and(|d| d.object(&s.object).is_some()) {
+            continue;
+        }
+        for def in &mut fetched {
+            for field in &mut def.fields {
+                if let crm_schema::FieldType::Reference { target, external } = &mut field.ty
+                    && *target == s.object
+                    && !*external
+                {
+                    *external = true;
+                    warnings.push(format!(
+                        "`{}.{}` refers to `{target}`, which was skipped, so it is marked \"external\": true; refresh `{target}` once the tenant allows it and remove the mark",
+                        def.api_name, field.api_name
+                    ));
+                }
+            }
+            def.provenance.content_hash = crm_schema::canonical::content_hash(def);
+        }
+    }
     // Local overrides (type names, renames) live in the old snapshot and must survive.
     if let Some(old) = &old {
         for def in &mut fetched {

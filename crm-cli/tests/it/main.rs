@@ -3,5 +3,7 @@
 // Test helpers unwrap: a failed setup step should stop the test with its own error.
 #![allow(clippy::unwrap_used)]
 
+mod check;
 mod commands;
+mod provenance;
 mod refresh;

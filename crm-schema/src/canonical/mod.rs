@@ -167,6 +167,11 @@ fn pretty(file: &ObjectFile) -> String {
 /// provenance, so re-fetching an unchanged schema yields the same hash whatever the date.
 pub fn content_hash(object: &ObjectDef) -> String {
     let mut neutral = object.clone();
+    // Whether a list name was stated is provenance too: a re-fetch that states the name it was
+    // inferred as describes the same schema.
+    for list in neutral.fields.iter_mut().filter_map(|f| f.lookup.as_mut()) {
+        list.list_name_inferred = false;
+    }
     neutral.provenance = Provenance {
         source: Source::Catalogue,
         fetched_at: None,
