@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::FORMAT_VERSION;
-use super::read::Members;
 use crate::error::Problem;
 use crate::json::Document;
 
@@ -51,35 +50,11 @@ pub fn is_object_file_stem(name: &str) -> bool {
 
 /// Reads a parsed index into its object names, in file order, reporting every malformed member.
 pub(crate) fn index_from_document(doc: &Document) -> Result<Vec<String>, Vec<Problem>> {
-    let mut problems: Vec<Problem> = doc
-        .duplicates
-        .iter()
-        .map(|(at, key)| {
-            Problem::at(
-                crate::json::push_pointer(at, key),
-                format!("key `{key}` appears twice in one object; keep one"),
-            )
-        })
-        .collect();
-    let Some(root) = Members::of(
-        doc,
-        &doc.value,
-        String::new(),
-        "the snapshot index",
-        &mut problems,
-    ) else {
+    let mut problems = Vec::new();
+    let Some(root) = super::read::open(doc, "the snapshot index", &mut problems) else {
         return Err(problems);
     };
     let p = &mut problems;
-    if let Some(f) = root
-        .number("format", true, p)
-        .filter(|f| *f != FORMAT_VERSION)
-    {
-        p.push(Problem::at(
-            "/format",
-            format!("unsupported format {f}; this version reads format {FORMAT_VERSION}"),
-        ));
-    }
     let mut objects = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     if let Some(items) = root.array("objects", p) {

@@ -242,36 +242,40 @@ impl<'a> Members<'a> {
     }
 }
 
-/// Reads one parsed snapshot document into the model, reporting every malformed member
-/// (duplicated keys included). Semantic checks are `crate::validate`'s job.
-pub(crate) fn object_from_document(doc: &Document) -> Result<ObjectDef, Vec<Problem>> {
-    let mut problems: Vec<Problem> = doc
-        .duplicates
-        .iter()
-        .map(|(at, key)| {
-            Problem::at(
-                push_pointer(at, key),
-                format!("key `{key}` appears twice in one object; keep one"),
-            )
-        })
-        .collect();
-    let Some(root) = Members::of(
-        doc,
-        &doc.value,
-        String::new(),
-        "one snapshot object",
-        &mut problems,
-    ) else {
-        return Err(problems);
-    };
-    let p = &mut problems;
-    let format = root.number("format", true, p);
-    if let Some(f) = format.filter(|f| *f != FORMAT_VERSION) {
-        p.push(Problem::at(
+/// Starts reading a snapshot document (an object file or the index): reports its duplicated
+/// keys, reads its root as `what` and checks its `format`.
+pub(super) fn open<'a>(
+    doc: &'a Document,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Members<'a>> {
+    problems.extend(doc.duplicates.iter().map(|(at, key)| {
+        Problem::at(
+            push_pointer(at, key),
+            format!("key `{key}` appears twice in one object; keep one"),
+        )
+    }));
+    let root = Members::of(doc, &doc.value, String::new(), what, problems)?;
+    if let Some(f) = root
+        .number("format", true, problems)
+        .filter(|f| *f != FORMAT_VERSION)
+    {
+        problems.push(Problem::at(
             "/format",
             format!("unsupported format {f}; this version reads format {FORMAT_VERSION}"),
         ));
     }
+    Some(root)
+}
+
+/// Reads one parsed snapshot document into the model, reporting every malformed member
+/// (duplicated keys included). Semantic checks are `crate::validate`'s job.
+pub(crate) fn object_from_document(doc: &Document) -> Result<ObjectDef, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let Some(root) = open(doc, "one snapshot object", &mut problems) else {
+        return Err(problems);
+    };
+    let p = &mut problems;
     let object = root.string("object", true, p);
     let type_name = root.string("type_name", true, p);
     let record_type = root.string("record_type", false, p);

@@ -121,8 +121,7 @@ fn unlisted_and_missing_files_are_reported_and_fixed() {
         .assert_eq(&load(&snap.0).err().map(|e| e.to_string()).unwrap_or_default().replace(&snap.0.display().to_string(), "$DIR"));
     expect![[r#"
         $DIR/claims.json: not listed in `index.json`, so `schema!` does not read it; run `crm check --fix` to add it to the index, or delete the file
-        $DIR/index.json:6:5: at `/objects/2`: lists `policies`, but `policies.json` is missing; restore the file, or run `crm check --fix` to drop it from the index
-        $DIR/index.json: lists the right objects, but not in canonical form (sorted, one per line); run `crm check --fix` to rewrite it"#]]
+        $DIR/index.json:6:5: at `/objects/2`: lists `policies`, but `policies.json` is missing; restore the file, or run `crm check --fix` to drop it from the index"#]]
     .assert_eq(&snap.problems());
     assert_eq!(snap.fix(), ["index.json"]);
     assert_eq!(snap.problems(), "");
