@@ -230,6 +230,24 @@ impl Scanner<'_> {
         }
     }
 
+    /// Inside an object or array: skips separators, and gives the position of the next member,
+    /// or `None` once `close` is consumed.
+    fn next_member(&mut self, close: char) -> Option<Option<(usize, usize)>> {
+        loop {
+            self.skip_ws();
+            match *self.chars.peek()? {
+                c if c == close => {
+                    self.bump();
+                    return Some(None);
+                }
+                ',' => {
+                    self.bump();
+                }
+                _ => return Some(Some((self.line, self.column))),
+            }
+        }
+    }
+
     /// Records `at` (where the value or its key starts) and reads the value that comes next.
     fn value(&mut self, pointer: String, at: (usize, usize), depth: usize) -> Option<()> {
         self.out.insert(pointer.clone(), at);
@@ -239,47 +257,23 @@ impl Scanner<'_> {
         match *self.chars.peek()? {
             '{' => {
                 self.bump();
-                loop {
-                    self.skip_ws();
-                    match *self.chars.peek()? {
-                        '}' => {
-                            self.bump();
-                            return Some(());
-                        }
-                        ',' => {
-                            self.bump();
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    let key_at = (self.line, self.column);
+                while let Some(key_at) = self.next_member('}')? {
                     let key = self.string()?;
                     self.skip_ws();
                     self.bump(); // the `:`
                     self.skip_ws();
                     self.value(push_pointer(&pointer, &key), key_at, depth + 1)?;
                 }
+                Some(())
             }
             '[' => {
                 self.bump();
                 let mut index = 0usize;
-                loop {
-                    self.skip_ws();
-                    match *self.chars.peek()? {
-                        ']' => {
-                            self.bump();
-                            return Some(());
-                        }
-                        ',' => {
-                            self.bump();
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    let item_at = (self.line, self.column);
+                while let Some(item_at) = self.next_member(']')? {
                     self.value(format!("{pointer}/{index}"), item_at, depth + 1)?;
                     index += 1;
                 }
+                Some(())
             }
             '"' => self.string().map(drop),
             _ => {
