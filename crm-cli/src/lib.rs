@@ -1,6 +1,7 @@
 //! The library behind the `crm` command line, also used by `cargo xtask`: the client from the
-//! environment, error wording, and `refresh-schema`.
+//! environment, error wording, `check` and `refresh-schema`.
 
+pub mod check;
 pub mod refresh;
 
 use crm_runtime::Client;

@@ -35,6 +35,13 @@ enum Command {
     /// is replaced in one step. A drift report compares the tenant with the old snapshot. Exit
     /// codes: with --check, 0 no drift, 1 additive drift, 2 breaking drift; 3 on any error.
     RefreshSchema(crm_cli::refresh::command::RefreshArgs),
+    /// Checks a snapshot directory: every problem at once, with file, line and the fix.
+    ///
+    /// Each file must load and validate, the objects must agree with each other, every file
+    /// must be canonical, and `index.json` must list exactly the object files present. With
+    /// --fix, valid files and the index are rewritten first. Exit code 0 when nothing is left
+    /// to fix, 1 otherwise.
+    Check(crm_cli::check::CheckArgs),
 }
 
 /// The commands that read from the API and print what they read.
@@ -112,6 +119,7 @@ fn main() -> ExitCode {
     log::init(cli.verbose, redactor.clone());
     let command = match cli.command {
         Command::Api(command) => command,
+        Command::Check(args) => return ExitCode::from(crm_cli::check::run_and_print(&args)),
         Command::RefreshSchema(args) => {
             let dictionaries = std::path::Path::new("dictionaries");
             let run = crm_cli::refresh::command::run_and_print(

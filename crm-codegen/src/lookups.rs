@@ -33,6 +33,12 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let doc = format!(
             "The dropdown list of field `{api}` (list `{list}`), for reading or extending it."
         );
+        // Only emitted when set, so snapshots with stated names generate what they did.
+        let inferred = f
+            .lookup
+            .as_ref()
+            .is_some_and(|l| l.list_name_inferred)
+            .then(|| quote! { const LIST_NAME_INFERRED: bool = true; });
         quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy)]
@@ -42,6 +48,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
                 type Value = super::#e;
                 const FIELD: &'static str = #api;
                 const LIST_NAME: &'static str = #list;
+                #inferred
             }
         }
     });

@@ -54,7 +54,7 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
         let (root, dir) = resolve(&spec.dictionary);
         let file = dir.join(format!("{}.json", spec.object));
         if !file.is_file() {
-            let known = crm_schema::load::snapshot_files(&dir)
+            let known = crm_schema::load::object_files(&dir)
                 .map_err(|e| load_error(spec.object_span, &root, &e))?;
             let known: Vec<String> = known
                 .iter()

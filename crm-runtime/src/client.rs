@@ -40,6 +40,8 @@ pub(crate) struct ClientInner {
     pub(crate) lenient: bool,
     pub(crate) request_timeout: Duration,
     pub(crate) max_response_bytes: usize,
+    /// A response carried [`crm_schema::SANDBOX_HEADER`].
+    pub(crate) sandbox: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -84,6 +86,14 @@ impl Client {
     /// Calls made so far by this client and its clones.
     pub fn usage(&self) -> Usage {
         self.inner.meter.snapshot()
+    }
+
+    /// Whether a response so far identified the server as the sandbox (crm-sandbox sends
+    /// [`crm_schema::SANDBOX_HEADER`]; a tenant never does, whatever its URL).
+    pub fn identifies_as_sandbox(&self) -> bool {
+        self.inner
+            .sandbox
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether records that do not fit their type are decoded leniently (see
@@ -310,6 +320,7 @@ impl ClientBuilder {
                 lenient: self.lenient,
                 request_timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
+                sandbox: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }

@@ -44,7 +44,8 @@ impl Client {
         // Labels echoing the token must not reach the model (or a message quoting the body).
         let raw = self.dictionary_raw(object).await?;
         let body = self.redactor().await.mask_bytes(&raw).into_owned();
-        let source = Source::for_base_url(self.base_url());
+        let source = Source::for_base_url(self.base_url())
+            .identified_as_sandbox(self.identifies_as_sandbox());
         let fetched_at = Some(crm_schema::Provenance::now());
         let mut def = crm_schema::raw::dictionary_from_response(object, &body, source, fetched_at)
             .map_err(|e| {

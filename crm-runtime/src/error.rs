@@ -245,6 +245,15 @@ impl Error {
         self
     }
 
+    /// Adds `hint` after whatever detail the error already has.
+    pub(crate) fn with_hint(mut self, hint: &str) -> Self {
+        self.inner.detail = Some(match self.inner.detail.take() {
+            Some(d) => format!("{d}; {hint}"),
+            None => hint.to_owned(),
+        });
+        self
+    }
+
     pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
         self.inner.source = Some(source.into());
         self

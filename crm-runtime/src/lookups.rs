@@ -114,11 +114,24 @@ impl Client {
     }
 
     /// Appends typed values to a generated dropdown field's list.
+    ///
+    /// Where the snapshot marks the list name `list_name_inferred` (the tenant never stated
+    /// it, so it was made up from object and field), the tenant may know the list by another
+    /// name; a failure then says so, and the fix is the tenant's name as `list_name` in the
+    /// snapshot, without the mark.
     pub async fn append_lookup_values<F: LookupField>(
         &self,
         values: &[F::Value],
     ) -> Result<Appended, Error> {
         let items: Vec<&str> = values.iter().map(LookupEnum::as_str).collect();
-        self.append_lookup(F::LIST_NAME, &items).await
+        let result = self.append_lookup(F::LIST_NAME, &items).await;
+        match result {
+            Err(e) if F::LIST_NAME_INFERRED && e.status().is_some() => Err(e.with_hint(&format!(
+                "the list name `{}` of field `{}` is inferred (the tenant never stated it); if the tenant names the list otherwise, write its name as `list_name` in the snapshot and remove `list_name_inferred`",
+                F::LIST_NAME,
+                F::FIELD
+            ))),
+            other => other,
+        }
     }
 }

@@ -151,4 +151,7 @@ pub trait LookupField {
     const FIELD: &'static str;
     /// The list's name, as `PATCH /lookup/{list_name}` takes it.
     const LIST_NAME: &'static str;
+    /// The tenant never stated [`Self::LIST_NAME`] (the snapshot marks it
+    /// `list_name_inferred`): it is a guess, which appending may find wrong.
+    const LIST_NAME_INFERRED: bool = false;
 }

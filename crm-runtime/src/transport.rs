@@ -335,6 +335,11 @@ impl Client {
         let span = tracing::Span::current();
         span.record("latency_ms", t0.elapsed().as_millis() as u64);
         let resp = resp.map_err(transport_failure)?;
+        if resp.headers().contains_key(crm_schema::SANDBOX_HEADER) {
+            inner
+                .sandbox
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let status = resp.status().as_u16();
         span.record("status", status);
         if resp.status().is_success() {

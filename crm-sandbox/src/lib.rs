@@ -138,8 +138,19 @@ pub fn app(state: State) -> Router {
         .fallback(api::not_found_fallback)
         .layer(from_fn_with_state(state.clone(), auth::layer))
         .layer(axum::middleware::from_fn(log))
+        .layer(axum::middleware::map_response(identify))
         .layer(DefaultBodyLimit::max(doc_limit))
         .with_state(state)
+}
+
+/// Marks every answer, errors included, as the sandbox's, so a snapshot refreshed from it says
+/// `sandbox` rather than `tenant` (see [`crm_schema::SANDBOX_HEADER`]).
+async fn identify(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(
+        crm_schema::SANDBOX_HEADER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    resp
 }
 
 /// Logs every request at debug level (`RUST_LOG=crm_sandbox=debug`), on stderr in the binary.

@@ -144,6 +144,168 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
+/// The 1-based line and column (in characters) where the value at each JSON pointer of `text`
+/// starts; for an object member, where its key starts, which is what an editor should jump to.
+///
+/// Hand-written because serde_json reports positions only for syntax errors. `text` has already
+/// parsed, so this scanner only needs to tell strings, containers and scalars apart; on anything
+/// unexpected it stops and returns what it has, never panicking.
+pub(crate) fn positions(text: &str) -> HashMap<String, (usize, usize)> {
+    let mut scan = Scanner {
+        chars: text.chars().peekable(),
+        line: 1,
+        column: 1,
+        out: HashMap::new(),
+    };
+    scan.skip_ws();
+    let start = (scan.line, scan.column);
+    scan.value(String::new(), start, 0);
+    scan.out
+}
+
+/// Deeper documents are refused by the parser already (its recursion limit is 128).
+const MAX_SCAN_DEPTH: usize = 256;
+
+struct Scanner<'t> {
+    chars: std::iter::Peekable<std::str::Chars<'t>>,
+    line: usize,
+    column: usize,
+    out: HashMap<String, (usize, usize)>,
+}
+
+impl Scanner<'_> {
+    fn bump(&mut self) -> Option<char> {
+        let c = self.chars.next()?;
+        if c == '\n' {
+            self.line += 1;
+            self.column = 1;
+        } else {
+            self.column += 1;
+        }
+        Some(c)
+    }
+
+    fn skip_ws(&mut self) {
+        while self.chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
+            self.bump();
+        }
+    }
+
+    /// Reads a string whose opening quote is next, returning its unescaped text.
+    fn string(&mut self) -> Option<String> {
+        self.bump();
+        let mut out = String::new();
+        loop {
+            match self.bump()? {
+                '"' => return Some(out),
+                '\\' => match self.bump()? {
+                    'u' => {
+                        let hex: String = (0..4).filter_map(|_| self.bump()).collect();
+                        let unit = u32::from_str_radix(&hex, 16).ok()?;
+                        // A surrogate pair: the low half follows as another `\\uXXXX`.
+                        let c = if (0xD800..0xDC00).contains(&unit) {
+                            self.bump();
+                            self.bump();
+                            let low: String = (0..4).filter_map(|_| self.bump()).collect();
+                            let low = u32::from_str_radix(&low, 16).ok()?;
+                            char::from_u32(
+                                0x10000
+                                    + ((unit - 0xD800) << 10)
+                                    + (low.wrapping_sub(0xDC00) & 0x3FF),
+                            )
+                        } else {
+                            char::from_u32(unit)
+                        };
+                        out.push(c.unwrap_or('\u{fffd}'));
+                    }
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    'r' => out.push('\r'),
+                    'b' => out.push('\u{8}'),
+                    'f' => out.push('\u{c}'),
+                    other => out.push(other),
+                },
+                c => out.push(c),
+            }
+        }
+    }
+
+    /// Inside an object or array: skips separators, and gives the position of the next member,
+    /// or `None` once `close` is consumed.
+    fn next_member(&mut self, close: char) -> Option<Option<(usize, usize)>> {
+        loop {
+            self.skip_ws();
+            match *self.chars.peek()? {
+                c if c == close => {
+                    self.bump();
+                    return Some(None);
+                }
+                ',' => {
+                    self.bump();
+                }
+                _ => return Some(Some((self.line, self.column))),
+            }
+        }
+    }
+
+    /// Records `at` (where the value or its key starts) and reads the value that comes next.
+    fn value(&mut self, pointer: String, at: (usize, usize), depth: usize) -> Option<()> {
+        self.out.insert(pointer.clone(), at);
+        if depth > MAX_SCAN_DEPTH {
+            return None;
+        }
+        match *self.chars.peek()? {
+            '{' => {
+                self.bump();
+                while let Some(key_at) = self.next_member('}')? {
+                    let key = self.string()?;
+                    self.skip_ws();
+                    self.bump(); // the `:`
+                    self.skip_ws();
+                    self.value(push_pointer(&pointer, &key), key_at, depth + 1)?;
+                }
+                Some(())
+            }
+            '[' => {
+                self.bump();
+                let mut index = 0usize;
+                while let Some(item_at) = self.next_member(']')? {
+                    self.value(format!("{pointer}/{index}"), item_at, depth + 1)?;
+                    index += 1;
+                }
+                Some(())
+            }
+            '"' => self.string().map(drop),
+            _ => {
+                while self
+                    .chars
+                    .peek()
+                    .is_some_and(|c| !matches!(c, ',' | '}' | ']') && !c.is_ascii_whitespace())
+                {
+                    self.bump();
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+/// The position of `pointer` in `positions`, else of its nearest ancestor that has one (a
+/// missing key is reported at the object that lacks it). The document itself has none.
+pub(crate) fn position_of(
+    positions: &HashMap<String, (usize, usize)>,
+    pointer: &str,
+) -> Option<(usize, usize)> {
+    let mut at = pointer;
+    while !at.is_empty() {
+        if let Some(p) = positions.get(at) {
+            return Some(*p);
+        }
+        at = &at[..at.rfind('/')?];
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +319,21 @@ mod tests {
         assert_eq!(doc.duplicates, [("/a".to_owned(), "y".to_owned())]);
         assert_eq!(doc.value["a"]["y"], "again");
         assert_eq!(doc.value["m"], -3);
+    }
+
+    #[test]
+    fn positions_of_members_and_items() {
+        let text = "{\n  \"a\": [1, {\"b~/\": \"x\\\"y\"}],\n  \"\\u00e9\": true\n}";
+        let at = positions(text);
+        assert_eq!(at[""], (1, 1));
+        assert_eq!(at["/a"], (2, 3));
+        assert_eq!(at["/a/0"], (2, 9));
+        assert_eq!(at["/a/1"], (2, 12));
+        assert_eq!(at["/a/1/b~0~1"], (2, 13));
+        assert_eq!(at["/é"], (3, 3));
+        assert_eq!(position_of(&at, "/a/1/missing"), Some((2, 12)));
+        assert_eq!(position_of(&at, "/nothing"), None);
+        assert_eq!(position_of(&at, ""), None);
     }
 
     #[test]

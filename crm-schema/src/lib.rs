@@ -21,13 +21,21 @@
 //! (value, label, active, optional variant `rename`).
 //!
 //! Invariants after loading (checked by [`validate`]): API names are non-empty and unique;
-//! every object has an `id` field of type `id`, and only it has that type; no field is both
-//! required and read-only; lookup fields, and only they, carry a list with a non-empty name
+//! every object has an `id` field of type `id`, read-only and not required, and only it has
+//! that type; no field is both required and read-only; a mandatory dropdown restricted to its
+//! list has an active value (a mandatory field of `unknown` type is allowed: it is set as raw
+//! JSON); lookup fields, and only they, carry a list with a non-empty name
 //! and unique values; renames are usable identifiers; no two fields (values, objects) map to
 //! one Rust identifier (type, module); a non-external reference names an object of the
 //! snapshot; `max_length` is positive and on a text-like type.
 //!
 //! # The canonical file
+//!
+//! A snapshot directory also holds `index.json` ([`canonical::INDEX_FILE`]):
+//! `{"format": 1, "objects": [...]}`, the object names sorted. The loader reads exactly the
+//! files it lists ([`load::snapshot_files`] gives the macro the index and those files to embed);
+//! [`check::check_dir`] reports unlisted and missing files and `--fix` rewrites the index. A
+//! directory without an index loads every `*.json` file.
 //!
 //! One file per object, named `<object>.json`, UTF-8 without BOM, at most
 //! [`load::MAX_FILE_BYTES`]. It is pretty-printed with two-space indents and a final newline;
@@ -45,7 +53,7 @@
 //! | `provenance.base_url` | string | required for `sandbox` / `tenant`, absent for `catalogue` |
 //! | `provenance.fetched_at` | string | RFC 3339 time of the fetch |
 //! | `provenance.api_version` | string, required | `4.0` |
-//! | `provenance.content_hash` | string, required | `sha256:<hex>` of the canonical form without provenance ([`canonical::content_hash`]); `cargo xtask check --fix` recomputes it |
+//! | `provenance.content_hash` | string, required | `sha256:<hex>` of the canonical form without provenance ([`canonical::content_hash`]); `crm check --fix` recomputes it |
 //! | `fields[].name` | string, required | API name as on the wire (`addresscounty/state`) |
 //! | `fields[].label` | string, required | label shown in the CRM |
 //! | `fields[].type` | string, required | one of `id`, `text`, `long_text`, `email`, `phone`, `url`, `integer`, `decimal`, `currency`, `percent`, `boolean`, `date`, `datetime`, `lookup`, `reference`, `user`, `unknown` |
@@ -59,6 +67,7 @@
 //! | `fields[].description` | string | free text |
 //! | `fields[].rename` | string | override of the field's Rust identifier |
 //! | `fields[].lookup.list_name` | string, required | name for `PATCH /lookup/{list_name}` |
+//! | `fields[].lookup.list_name_inferred` | bool | the tenant never stated the name (made up or from docs); outside `content_hash` |
 //! | `fields[].lookup.restricted` | bool | only listed values are accepted |
 //! | `fields[].lookup.values[].value` | string, required | the value on the wire |
 //! | `fields[].lookup.values[].label` | string | display label, where it differs |
@@ -150,6 +159,7 @@
 //! fields (breaking), dropdown values added or removed (not breaking).
 
 pub mod canonical;
+pub mod check;
 pub mod diff;
 pub mod error;
 mod json;
@@ -163,7 +173,8 @@ pub mod validate;
 pub use error::{Error, Problem, Result};
 pub use load::{load, load_file};
 pub use model::{
-    Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance, Source,
+    Dictionary, FieldDef, FieldType, LookupList, LookupValue, ObjectDef, Provenance,
+    SANDBOX_HEADER, Source,
 };
 
 /// The eleven standard objects of API v4, in the documentation's order.

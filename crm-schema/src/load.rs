@@ -1,9 +1,11 @@
 //! Reading snapshots from disk: one file, or a directory with one file per object.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::canonical;
 use crate::error::{Error, Problem, Result};
+use crate::json::Document;
 use crate::model::{Dictionary, ObjectDef};
 use crate::validate;
 
@@ -14,6 +16,23 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Parses and checks one object from the bytes of a snapshot file. `file` is only used to
 /// locate problems.
 pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
+    let (text, doc) = parse_document(file, bytes)?;
+    let mut problems = match canonical::object_from_document(&doc) {
+        Ok(object) => {
+            let problems = validate::check_object(&object);
+            if problems.is_empty() {
+                return Ok(object);
+            }
+            problems
+        }
+        Err(problems) => problems,
+    };
+    add_positions(&mut problems, text);
+    Err(Error::new(problems).with_file(file))
+}
+
+/// Bytes -> UTF-8 text without BOM -> JSON document, with the position of a syntax error.
+fn parse_document<'b>(file: &Path, bytes: &'b [u8]) -> Result<(&'b str, Document)> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -51,13 +70,49 @@ pub fn parse_object(file: &Path, bytes: &[u8]) -> Result<ObjectDef> {
         p.position = Some((e.line(), e.column()));
         Error::new(vec![p]).with_file(file)
     })?;
-    let object =
-        canonical::object_from_document(&doc).map_err(|ps| Error::new(ps).with_file(file))?;
-    let problems = validate::check_object(&object);
-    if !problems.is_empty() {
-        return Err(Error::new(problems).with_file(file));
+    Ok((text, doc))
+}
+
+/// Gives every problem that has a JSON pointer but no position the line and column of the
+/// member it points at in `text`.
+fn add_positions(problems: &mut [Problem], text: &str) {
+    if problems
+        .iter()
+        .all(|p| p.position.is_some() || p.pointer.is_empty())
+    {
+        return;
     }
-    Ok(object)
+    let positions = crate::json::positions(text);
+    for p in problems.iter_mut().filter(|p| p.position.is_none()) {
+        p.position = crate::json::position_of(&positions, &p.pointer);
+    }
+}
+
+/// [`add_positions`] for problems found after their files were read (the cross-object checks,
+/// the index), reading each file once more; only error paths pay for it.
+pub(crate) fn locate(problems: &mut [Problem]) {
+    let mut files: Vec<PathBuf> = problems
+        .iter()
+        .filter(|p| p.position.is_none() && !p.pointer.is_empty())
+        .filter_map(|p| p.file.clone())
+        .collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let Ok(bytes) = read_limited(&file) else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let positions = crate::json::positions(text);
+        for p in problems
+            .iter_mut()
+            .filter(|p| p.position.is_none() && p.file.as_ref() == Some(&file))
+        {
+            p.position = crate::json::position_of(&positions, &p.pointer);
+        }
+    }
 }
 
 /// serde_json appends " at line L column C" to its messages; the position is reported apart.
@@ -69,7 +124,7 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
     let meta =
         std::fs::metadata(path).map_err(|e| Error::in_file(path, format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
@@ -101,62 +156,184 @@ pub fn load_file(path: &Path) -> Result<ObjectDef> {
     Ok(object)
 }
 
-/// The snapshot files of a directory: every `*.json` directly inside it, sorted.
-pub fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// Reads the index of the snapshot directory `dir` ([`canonical::INDEX_FILE`]): the API names
+/// of its objects, or `None` when it has no index (a snapshot written before indexes existed).
+pub fn read_index(dir: &Path) -> Result<Option<Vec<String>>> {
+    let path = dir.join(canonical::INDEX_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = read_limited(&path)?;
+    let (text, doc) = parse_document(&path, &bytes)?;
+    canonical::index_from_document(&doc)
+        .map(Some)
+        .map_err(|mut problems| {
+            add_positions(&mut problems, text);
+            Error::new(problems).with_file(&path)
+        })
+}
+
+/// Every `*.json` file directly inside `dir` except the index, sorted: what a snapshot
+/// directory holds, listed or not.
+pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::in_file(dir, format!("cannot read the snapshot directory: {e}; create it with `cargo xtask refresh-schema`"))
+        Error::in_file(
+            dir,
+            format!("cannot read the snapshot directory: {e}; create it with `crm refresh-schema`"),
+        )
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            p.is_file()
+                && p.extension().is_some_and(|x| x == "json")
+                && p.file_name().is_some_and(|n| n != canonical::INDEX_FILE)
+        })
         .collect();
     files.sort();
     Ok(files)
 }
 
+/// The object files the loader reads from `dir`: those its index lists (whether or not they
+/// exist), or, without an index, every `*.json` file.
+pub fn object_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    match read_index(dir)? {
+        Some(objects) => Ok(objects
+            .iter()
+            .map(|o| dir.join(format!("{o}.json")))
+            .collect()),
+        None => json_files(dir),
+    }
+}
+
+/// The files a build that reads `dir` depends on, for the macro to embed so that cargo
+/// rebuilds when one changes: the index and the existing files it lists, or, without an index,
+/// every `*.json` file (then a new file is only noticed by the next rebuild).
+pub fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = object_files(dir)?;
+    files.retain(|f| f.is_file());
+    let index = dir.join(canonical::INDEX_FILE);
+    if index.is_file() {
+        files.insert(0, index);
+    }
+    Ok(files)
+}
+
 /// Loads a snapshot: a directory of `<object>.json` files, or a single file. Every problem of
-/// every file is reported together.
+/// every file is reported together, each mistake once: an object whose file does not load is
+/// not reported again by the references to it.
+///
+/// A directory with an index loads exactly the objects the index lists (a listed file that is
+/// missing is an error), so what a build reads never depends on files the build does not track;
+/// `crm check` reports files the index leaves out.
 pub fn load(path: &Path) -> Result<Dictionary> {
     if !path.exists() {
         return Err(Error::in_file(
             path,
-            "no such file or directory; pass the snapshot directory (`dictionaries/`), or create it with `cargo xtask refresh-schema`",
-        ));
-    }
-    let files = if path.is_dir() {
-        snapshot_files(path)?
-    } else {
-        vec![path.to_owned()]
-    };
-    if files.is_empty() {
-        return Err(Error::in_file(
-            path,
-            "no snapshot files (`<object>.json`) here; create them with `cargo xtask refresh-schema`",
+            "no such file or directory; pass the snapshot directory (`dictionaries/`), or create it with `crm refresh-schema`",
         ));
     }
     let mut problems = Vec::new();
-    let mut objects = Vec::new();
-    for file in &files {
-        match load_file(file) {
-            Ok(o) => objects.push((file.clone(), o)),
-            Err(e) => problems.extend(e.problems().iter().cloned()),
+    let mut broken = BTreeSet::new();
+    let files = if path.is_dir() {
+        match read_index(path)? {
+            None => json_files(path)?,
+            Some(objects) => {
+                let index = path.join(canonical::INDEX_FILE);
+                let mut files = Vec::new();
+                for (i, object) in objects.iter().enumerate() {
+                    let file = path.join(format!("{object}.json"));
+                    if file.is_file() {
+                        files.push(file);
+                        continue;
+                    }
+                    problems.push(missing_listed(&index, i, object));
+                    broken.insert(object.clone());
+                }
+                files
+            }
         }
+    } else {
+        vec![path.to_owned()]
+    };
+    if files.is_empty() && problems.is_empty() {
+        return Err(Error::in_file(
+            path,
+            "no snapshot files (`<object>.json`) here; create them with `crm refresh-schema`",
+        ));
     }
+    let objects = load_each(&files, &mut broken, &mut problems);
     let dir = if path.is_dir() {
         path
     } else {
         path.parent().unwrap_or(path)
     };
-    match Dictionary::from_objects(objects.into_iter().map(|(_, o)| o)) {
-        Ok(d) if problems.is_empty() => Ok(d),
-        Ok(_) => Err(Error::new(problems)),
+    let dict = cross_check(
+        dir,
+        objects.into_iter().map(|(_, o)| o),
+        &broken,
+        &mut problems,
+    );
+    match dict {
+        Some(d) if problems.is_empty() => Ok(d),
+        _ => {
+            locate(&mut problems);
+            Err(Error::new(problems))
+        }
+    }
+}
+
+/// The problem of an index entry `i` naming `object`, whose file does not exist.
+pub(crate) fn missing_listed(index: &Path, i: usize, object: &str) -> Problem {
+    let mut p = Problem::at(
+        format!("/objects/{i}"),
+        format!(
+            "lists `{object}`, but `{object}.json` is missing; restore the file, or run `crm check --fix` to drop it from the index"
+        ),
+    );
+    p.file = Some(index.to_owned());
+    p
+}
+
+/// Loads each file on its own; the problems of those that fail go to `problems`, their objects
+/// (by file stem, which the file name check makes the object name) to `broken`.
+pub(crate) fn load_each(
+    files: &[PathBuf],
+    broken: &mut BTreeSet<String>,
+    problems: &mut Vec<Problem>,
+) -> Vec<(PathBuf, ObjectDef)> {
+    let mut objects = Vec::new();
+    for file in files {
+        match load_file(file) {
+            Ok(o) => objects.push((file.clone(), o)),
+            Err(e) => {
+                problems.extend(e.problems().iter().cloned());
+                if let Some(stem) = file.file_stem() {
+                    broken.insert(stem.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    objects
+}
+
+/// The cross-object checks over objects loaded from `dir`; their problems go to `problems`,
+/// located in `dir`.
+pub(crate) fn cross_check(
+    dir: &Path,
+    objects: impl IntoIterator<Item = ObjectDef>,
+    broken: &BTreeSet<String>,
+    problems: &mut Vec<Problem>,
+) -> Option<Dictionary> {
+    match Dictionary::from_objects_except(objects, broken) {
+        Ok(d) => Some(d),
         Err(e) => {
             // Cross-object problems name `<object>.json`; make that a path in this directory.
             problems.extend(e.problems().iter().cloned().map(|mut p| {
                 p.file = p.file.map(|f| dir.join(f));
                 p
             }));
-            Err(Error::new(problems))
+            None
         }
     }
 }
@@ -165,6 +342,15 @@ impl Dictionary {
     /// Builds a dictionary from objects, running the cross-object checks (each object's own
     /// checks are assumed done). Problems are located by `<object>.json`.
     pub fn from_objects(objects: impl IntoIterator<Item = ObjectDef>) -> Result<Dictionary> {
+        Dictionary::from_objects_except(objects, &BTreeSet::new())
+    }
+
+    /// [`Dictionary::from_objects`] for a snapshot whose objects named in `broken` failed to
+    /// load: they were reported already, so references to them are not reported again.
+    pub fn from_objects_except(
+        objects: impl IntoIterator<Item = ObjectDef>,
+        broken: &BTreeSet<String>,
+    ) -> Result<Dictionary> {
         let mut dict = Dictionary::default();
         let mut problems = Vec::new();
         for o in objects {
@@ -177,7 +363,7 @@ impl Dictionary {
             }
             dict.objects.insert(o.api_name.clone(), o);
         }
-        for (object, mut p) in validate::check_dictionary(&dict) {
+        for (object, mut p) in validate::check_dictionary_except(&dict, broken) {
             p.file = Some(PathBuf::from(format!("{object}.json")));
             problems.push(p);
         }

@@ -101,33 +101,35 @@ impl Provenance {
     }
 }
 
+/// The response header the sandbox (crm-sandbox) sends on every answer, so that a snapshot
+/// fetched from it says so; a tenant never sends it. Nothing is guessed from the URL: a tenant
+/// reached through `localhost` (a tunnel, a proxy) is still a tenant.
+pub const SANDBOX_HEADER: &str = "x-crm-sandbox";
+
 impl Source {
-    /// The provenance of a snapshot fetched from `base_url`: [`Source::Sandbox`] for a loopback
-    /// host (the emulator), [`Source::Tenant`] otherwise; user name and password are removed
-    /// from the URL, as is a trailing `/`, so no credential is ever written to a snapshot.
+    /// The provenance of a snapshot fetched from `base_url`: [`Source::Tenant`], until the
+    /// server identifies itself as the sandbox ([`Source::identified_as_sandbox`]); user name
+    /// and password are removed from the URL, as is a trailing `/`, so no credential is ever
+    /// written to a snapshot.
     pub fn for_base_url(base_url: &str) -> Source {
         let (scheme, rest) = base_url.split_once("://").unwrap_or(("", base_url));
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(authority_end);
         let host_port = authority.rsplit('@').next().unwrap_or(authority);
-        let host = match host_port.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or_default(),
-            None => host_port.split(':').next().unwrap_or_default(),
-        };
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
         let tail = tail.trim_end_matches('/');
         let base_url = if scheme.is_empty() {
             format!("{host_port}{tail}")
         } else {
             format!("{scheme}://{host_port}{tail}")
         };
-        if loopback {
-            Source::Sandbox { base_url }
-        } else {
-            Source::Tenant { base_url }
+        Source::Tenant { base_url }
+    }
+
+    /// This source, as [`Source::Sandbox`] when the server sent [`SANDBOX_HEADER`].
+    pub fn identified_as_sandbox(self, sent_header: bool) -> Source {
+        match self {
+            Source::Tenant { base_url } if sent_header => Source::Sandbox { base_url },
+            other => other,
         }
     }
 }
@@ -282,6 +284,10 @@ impl FieldType {
 pub struct LookupList {
     /// The list's own name, as `PATCH /lookup/{list_name}` takes it (`account_type`).
     pub list_name: String,
+    /// The tenant never stated `list_name`: it was made up ([`crate::raw::default_list_name`])
+    /// or taken from documentation, so `PATCH /lookup/{list_name}` may not know it. Setting
+    /// the tenant's name by hand means removing this mark too.
+    pub list_name_inferred: bool,
     /// Only listed values are accepted by the CRM.
     pub restricted: bool,
     /// Values in the CRM's order.

@@ -2,7 +2,7 @@
 //!
 //! Every check runs and every problem is collected, so a user fixes a snapshot in one pass.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::Problem;
 use crate::model::{Dictionary, FieldType, ObjectDef};
@@ -70,11 +70,41 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
         }
         idents.entry(field.ident()).or_default().push(i);
 
-        if field.required && field.read_only {
+        let is_id = name == "id" && field.ty == FieldType::Id;
+        // The id's own message below covers a required id.
+        if field.required && field.read_only && !is_id {
             push(
                 at(""),
                 format!(
                     "field `{name}` is both required and read-only; a client could never create the record"
+                ),
+            );
+        }
+        if is_id {
+            // The builder takes a type parameter per mandatory field and a setter per writable
+            // one; an id that is either would get a parameter or setter the server overrides.
+            if field.required {
+                push(
+                    at("/required"),
+                    "the `id` field is marked required, but the server assigns ids; remove \"required\"".into(),
+                );
+            }
+            if !field.read_only {
+                push(
+                    at(""),
+                    "the `id` field is writable, but the server assigns ids; add \"read_only\": true".into(),
+                );
+            }
+        }
+        if field.is_mandatory()
+            && let Some(list) = &field.lookup
+            && list.restricted
+            && !list.values.iter().any(|v| v.active)
+        {
+            push(
+                at("/lookup"),
+                format!(
+                    "field `{name}` is required and restricted to its list, but the list has no active value, so no create could succeed; fetch the values with `crm refresh-schema`, or remove \"restricted\" if the CRM accepts other values"
                 ),
             );
         }
@@ -181,6 +211,15 @@ pub fn check_object(object: &ObjectDef) -> Vec<Problem> {
 /// Cross-object checks: references resolve, type and module names are unique. Problems are
 /// keyed by the object they belong to.
 pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
+    check_dictionary_except(dict, &BTreeSet::new())
+}
+
+/// [`check_dictionary`] over a snapshot whose objects in `broken` failed to load and were
+/// reported already: a reference to one of them is not a second mistake.
+pub fn check_dictionary_except(
+    dict: &Dictionary,
+    broken: &BTreeSet<String>,
+) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
     let mut type_names: HashMap<&str, &str> = HashMap::new();
     let mut modules: HashMap<String, &str> = HashMap::new();
@@ -213,6 +252,7 @@ pub fn check_dictionary(dict: &Dictionary) -> Vec<(String, Problem)> {
                 external: false,
             } = &field.ty
                 && dict.object(target).is_none()
+                && !broken.contains(target)
             {
                 out.push((
                     object.api_name.clone(),

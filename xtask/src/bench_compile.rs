@@ -83,6 +83,7 @@ fn object(o: usize, fields: usize) -> ObjectDef {
         out.push(FieldDef {
             lookup: Some(LookupList {
                 list_name: format!("list_{o}_{l}"),
+                list_name_inferred: false,
                 restricted: false,
                 values,
             }),

@@ -26,6 +26,10 @@ pub trait Tenant: Sync {
     fn redactor(&self) -> impl Future<Output = Redactor> + Send {
         async { Redactor::default() }
     }
+    /// Whether an answer so far identified the server as the sandbox.
+    fn identifies_as_sandbox(&self) -> bool {
+        false
+    }
 }
 
 fn fetch_error(e: &crm_runtime::Error) -> FetchError {
@@ -37,6 +41,10 @@ fn fetch_error(e: &crm_runtime::Error) -> FetchError {
 }
 
 impl Tenant for crm_runtime::Client {
+    fn identifies_as_sandbox(&self) -> bool {
+        crm_runtime::Client::identifies_as_sandbox(self)
+    }
+
     async fn probe(&self) -> Result<(), FetchError> {
         self.get_bytes(&["accounts"], &[("limit", "1")])
             .await
@@ -148,11 +156,11 @@ pub(crate) async fn fetch_object<T: Tenant>(
         Err(e) if is_gated(&e) => {
             let reason = match add_on(object) {
                 Some(add_on) => format!(
-                    "the tenant answered {} for `{object}`: it needs {add_on} on a Professional or Enterprise plan; keeping the existing snapshot",
+                    "the tenant answered {} for `{object}`: it needs {add_on} on a Professional or Enterprise plan",
                     e.status.unwrap_or_default()
                 ),
                 None => format!(
-                    "the tenant answered {} for `{object}`: its plan or the API user's permissions do not include it; keeping the existing snapshot",
+                    "the tenant answered {} for `{object}`: its plan or the API user's permissions do not include it",
                     e.status.unwrap_or_default()
                 ),
             };

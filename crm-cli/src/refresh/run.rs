@@ -168,7 +168,7 @@ impl fmt::Display for RefreshError {
             RefreshError::OldSnapshot(e) => write!(
                 f,
                 "the existing snapshot does not load, so there is nothing to check against: {e}\n\
-                 Fix it by hand (`cargo xtask check` says how) or run without --check to replace it."
+                 Fix it by hand (`crm check` says how) or run without --check to replace it."
             ),
             RefreshError::Io(e) => write!(
                 f,
@@ -250,6 +250,11 @@ pub async fn refresh_with_hook<T: Tenant>(
             }
         });
     }
+    // Only the server says it is the sandbox (the probe has seen its answer); a URL does not.
+    let source = options
+        .source
+        .clone()
+        .identified_as_sandbox(tenant.identifies_as_sandbox());
     let mut warnings = Vec::new();
     let old = load_old(&options.out, options.check, &mut warnings)?;
 
@@ -259,9 +264,9 @@ pub async fn refresh_with_hook<T: Tenant>(
     let results: Vec<(String, Result<Fetched, FetchFailure>)> =
         stream::iter(options.objects.iter())
             .map(|object| {
-                let (bar, redactor) = (&bar, &redactor);
+                let (bar, source, redactor) = (&bar, &source, &redactor);
                 async move {
-                    let result = fetch_object(tenant, object, &options.source, redactor).await;
+                    let result = fetch_object(tenant, object, source, redactor).await;
                     bar.inc(1);
                     bar.set_message(object.clone());
                     (object.clone(), result)
@@ -277,7 +282,15 @@ pub async fn refresh_with_hook<T: Tenant>(
     for (object, result) in results {
         match result {
             Ok(Fetched::Object(def)) => fetched.push(*def),
-            Ok(Fetched::Skipped(s)) => skipped.push(s),
+            Ok(Fetched::Skipped(mut s)) => {
+                // A first refresh has no file of the object to keep.
+                s.reason
+                    .push_str(match old.as_ref().and_then(|d| d.object(&s.object)) {
+                        Some(_) => "; keeping the existing snapshot",
+                        None => "; the snapshot has no file for it, so it stays without one",
+                    });
+                skipped.push(s);
+            }
             Err(FetchFailure::Request { error, .. }) if error.unauthorised => {
                 return Err(RefreshError::BadToken(error));
             }
@@ -303,6 +316,28 @@ pub async fn refresh_with_hook<T: Tenant>(
         return Err(RefreshError::Refused(skipped));
     }
 
+    // An object skipped on a first refresh has no file, so references to it cannot be checked:
+    // they become external, and the user is told.
+    for s in &skipped {
+        if old.as_ref().is_some_and(|d| d.object(&s.object).is_some()) {
+            continue;
+        }
+        for def in &mut fetched {
+            for field in &mut def.fields {
+                if let crm_schema::FieldType::Reference { target, external } = &mut field.ty
+                    && *target == s.object
+                    && !*external
+                {
+                    *external = true;
+                    warnings.push(format!(
+                        "`{}.{}` refers to `{target}`, which was skipped, so it is marked \"external\": true; refresh `{target}` once the tenant allows it and remove the mark",
+                        def.api_name, field.api_name
+                    ));
+                }
+            }
+            def.provenance.content_hash = crm_schema::canonical::content_hash(def);
+        }
+    }
     // Local overrides (type names, renames) live in the old snapshot and must survive.
     if let Some(old) = &old {
         for def in &mut fetched {
@@ -346,12 +381,17 @@ pub async fn refresh_with_hook<T: Tenant>(
                 )
             })
             .collect();
+        written = files.iter().map(|(name, _)| name.clone()).collect();
+        // The index goes in the same swap, so a crate that embeds it rebuilds (not counted as
+        // a written object file).
+        let (index_name, index) = crm_schema::canonical::index_file(&options.out, &new);
+        let mut files = files;
+        files.extend(index.map(|text| (index_name, text)));
         if !files.is_empty() {
             warnings.extend(
                 swap::replace_snapshot(&options.out, &files, hook).map_err(RefreshError::Io)?,
             );
         }
-        written = files.into_iter().map(|(name, _)| name).collect();
     }
     Ok(Report {
         drift,

@@ -3,6 +3,8 @@
 // Test helpers unwrap: a failed setup step should stop the test with its own error.
 #![allow(clippy::unwrap_used)]
 
+mod check;
 mod commands;
 mod hostile;
+mod provenance;
 mod refresh;

@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{FieldDef, FieldType, ObjectDef, Provenance, Source};
 
+mod index;
 mod read;
+pub(crate) use index::index_from_document;
+pub use index::{INDEX_FILE, index_to_canonical_string, is_object_file_stem};
 pub(crate) use read::object_from_document;
 
 /// Version of the file format, written as `"format"`.
@@ -70,6 +73,8 @@ struct FieldFile {
 struct LookupFile {
     list_name: String,
     #[serde(skip_serializing_if = "is_false")]
+    list_name_inferred: bool,
+    #[serde(skip_serializing_if = "is_false")]
     restricted: bool,
     values: Vec<ValueFile>,
 }
@@ -113,6 +118,7 @@ fn field_to_file(f: &FieldDef) -> FieldFile {
         rename: f.rename.clone(),
         lookup: f.lookup.as_ref().map(|l| LookupFile {
             list_name: l.list_name.clone(),
+            list_name_inferred: l.list_name_inferred,
             restricted: l.restricted,
             values: l
                 .values
@@ -161,6 +167,11 @@ fn pretty(file: &ObjectFile) -> String {
 /// provenance, so re-fetching an unchanged schema yields the same hash whatever the date.
 pub fn content_hash(object: &ObjectDef) -> String {
     let mut neutral = object.clone();
+    // Whether a list name was stated is provenance too: a re-fetch that states the name it was
+    // inferred as describes the same schema.
+    for list in neutral.fields.iter_mut().filter_map(|f| f.lookup.as_mut()) {
+        list.list_name_inferred = false;
+    }
     neutral.provenance = Provenance {
         source: Source::Catalogue,
         fetched_at: None,
@@ -175,6 +186,20 @@ pub fn content_hash(object: &ObjectDef) -> String {
 /// The canonical text of an object's snapshot file, with its content hash recomputed.
 pub fn to_canonical_string(object: &ObjectDef) -> String {
     pretty(&to_file(object, content_hash(object)))
+}
+
+/// The canonical text of the index of `dict`: every object of it, by API name.
+pub fn index_of(dict: &crate::Dictionary) -> String {
+    index_to_canonical_string(dict.iter().map(|o| o.api_name.as_str()))
+}
+
+/// The index of `dict` as it should be in the snapshot directory `dir`: its file name and, when
+/// the file there differs (or is missing), the text to write. The refresh calls this.
+pub fn index_file(dir: &std::path::Path, dict: &crate::Dictionary) -> (String, Option<String>) {
+    let want = index_of(dict);
+    let have = std::fs::read(dir.join(INDEX_FILE)).ok();
+    let stale = have.as_deref() != Some(want.as_bytes());
+    (INDEX_FILE.to_owned(), stale.then_some(want))
 }
 
 /// The canonical file name of an object's snapshot: `<object>.json`.

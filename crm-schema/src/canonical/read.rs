@@ -43,7 +43,7 @@ const FIELD_KEYS: &[&str] = &[
     "rename",
     "lookup",
 ];
-const LOOKUP_KEYS: &[&str] = &["list_name", "restricted", "values"];
+const LOOKUP_KEYS: &[&str] = &["list_name", "list_name_inferred", "restricted", "values"];
 const VALUE_KEYS: &[&str] = &["value", "label", "active", "rename"];
 
 /// What to write for a missing required key.
@@ -53,21 +53,22 @@ fn hint(key: &str) -> &'static str {
         "object" => "add the object's API name, e.g. \"object\": \"accounts\"",
         "type_name" => "add the Rust type name, e.g. \"type_name\": \"Account\"",
         "provenance" => {
-            "add {\"source\": \"catalogue\", \"api_version\": \"4.0\", \"content_hash\": \"\"} and run `cargo xtask check --fix`"
+            "add {\"source\": \"catalogue\", \"api_version\": \"4.0\", \"content_hash\": \"\"} and run `crm check --fix`"
         }
         "fields" => {
             "add the list of fields, at least [{\"name\": \"id\", \"label\": \"ID\", \"type\": \"id\", \"read_only\": true}]"
         }
         "source" => "add \"source\": \"catalogue\", \"sandbox\" or \"tenant\"",
         "api_version" => "add \"api_version\": \"4.0\"",
-        "content_hash" => {
-            "add \"content_hash\": \"\" and run `cargo xtask check --fix` to fill it in"
-        }
+        "content_hash" => "add \"content_hash\": \"\" and run `crm check --fix` to fill it in",
         "name" => "add the field's API name as the CRM spells it",
         "label" => "add the label the CRM shows for it",
         "type" => "add one of the type names",
         "list_name" => "add the name `PATCH /lookup/{list_name}` takes",
         "values" => "add the list of values (may be empty: [])",
+        "objects" => {
+            "add the list of object names, e.g. \"objects\": [\"accounts\"], or run `crm check --fix`"
+        }
         "value" => "add the value as the CRM sends it",
         _ => "add it",
     }
@@ -94,7 +95,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// One JSON object being read: records which keys were read, reports the rest as unknown.
-struct Members<'a> {
+pub(super) struct Members<'a> {
     doc: &'a Document,
     map: &'a Map<String, Value>,
     at: String,
@@ -102,7 +103,7 @@ struct Members<'a> {
 
 impl<'a> Members<'a> {
     /// The object at `value`, or a problem saying what was found instead.
-    fn of(
+    pub(super) fn of(
         doc: &'a Document,
         value: &'a Value,
         at: String,
@@ -125,7 +126,12 @@ impl<'a> Members<'a> {
         push_pointer(&self.at, key)
     }
 
-    fn get(&self, key: &str, required: bool, problems: &mut Vec<Problem>) -> Option<&'a Value> {
+    pub(super) fn get(
+        &self,
+        key: &str,
+        required: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<&'a Value> {
         match self.map.get(key) {
             Some(v) => Some(v),
             None if required => {
@@ -163,7 +169,12 @@ impl<'a> Members<'a> {
         got
     }
 
-    fn string(&self, key: &str, required: bool, problems: &mut Vec<Problem>) -> Option<String> {
+    pub(super) fn string(
+        &self,
+        key: &str,
+        required: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<String> {
         self.typed(key, required, problems, "a string", |v| {
             v.as_str().map(str::to_owned)
         })
@@ -174,7 +185,12 @@ impl<'a> Members<'a> {
             .unwrap_or(default)
     }
 
-    fn number(&self, key: &str, required: bool, problems: &mut Vec<Problem>) -> Option<u32> {
+    pub(super) fn number(
+        &self,
+        key: &str,
+        required: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Option<u32> {
         self.typed(
             key,
             required,
@@ -184,7 +200,7 @@ impl<'a> Members<'a> {
         )
     }
 
-    fn array(&self, key: &str, problems: &mut Vec<Problem>) -> Option<&'a Vec<Value>> {
+    pub(super) fn array(&self, key: &str, problems: &mut Vec<Problem>) -> Option<&'a Vec<Value>> {
         match self.get(key, true, problems)? {
             Value::Array(items) => Some(items),
             other => {
@@ -198,7 +214,7 @@ impl<'a> Members<'a> {
     }
 
     /// Reports every key not in `allowed`, in document order.
-    fn unknown_keys(&self, allowed: &[&str], problems: &mut Vec<Problem>) {
+    pub(super) fn unknown_keys(&self, allowed: &[&str], problems: &mut Vec<Problem>) {
         for (key, _) in self.doc.members(&self.at, self.map) {
             if allowed.contains(&key.as_str()) {
                 continue;
@@ -226,36 +242,40 @@ impl<'a> Members<'a> {
     }
 }
 
-/// Reads one parsed snapshot document into the model, reporting every malformed member
-/// (duplicated keys included). Semantic checks are `crate::validate`'s job.
-pub(crate) fn object_from_document(doc: &Document) -> Result<ObjectDef, Vec<Problem>> {
-    let mut problems: Vec<Problem> = doc
-        .duplicates
-        .iter()
-        .map(|(at, key)| {
-            Problem::at(
-                push_pointer(at, key),
-                format!("key `{key}` appears twice in one object; keep one"),
-            )
-        })
-        .collect();
-    let Some(root) = Members::of(
-        doc,
-        &doc.value,
-        String::new(),
-        "one snapshot object",
-        &mut problems,
-    ) else {
-        return Err(problems);
-    };
-    let p = &mut problems;
-    let format = root.number("format", true, p);
-    if let Some(f) = format.filter(|f| *f != FORMAT_VERSION) {
-        p.push(Problem::at(
+/// Starts reading a snapshot document (an object file or the index): reports its duplicated
+/// keys, reads its root as `what` and checks its `format`.
+pub(super) fn open<'a>(
+    doc: &'a Document,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Members<'a>> {
+    problems.extend(doc.duplicates.iter().map(|(at, key)| {
+        Problem::at(
+            push_pointer(at, key),
+            format!("key `{key}` appears twice in one object; keep one"),
+        )
+    }));
+    let root = Members::of(doc, &doc.value, String::new(), what, problems)?;
+    if let Some(f) = root
+        .number("format", true, problems)
+        .filter(|f| *f != FORMAT_VERSION)
+    {
+        problems.push(Problem::at(
             "/format",
             format!("unsupported format {f}; this version reads format {FORMAT_VERSION}"),
         ));
     }
+    Some(root)
+}
+
+/// Reads one parsed snapshot document into the model, reporting every malformed member
+/// (duplicated keys included). Semantic checks are `crate::validate`'s job.
+pub(crate) fn object_from_document(doc: &Document) -> Result<ObjectDef, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let Some(root) = open(doc, "one snapshot object", &mut problems) else {
+        return Err(problems);
+    };
+    let p = &mut problems;
     let object = root.string("object", true, p);
     let type_name = root.string("type_name", true, p);
     let record_type = root.string("record_type", false, p);
@@ -423,6 +443,7 @@ fn read_lookup(
 ) -> Option<LookupList> {
     let m = Members::of(doc, value, at.clone(), "a lookup list", p)?;
     let list_name = m.string("list_name", true, p);
+    let list_name_inferred = m.flag("list_name_inferred", false, p);
     let restricted = m.flag("restricted", false, p);
     let mut values = Vec::new();
     let mut ok = true;
@@ -438,6 +459,7 @@ fn read_lookup(
     let list_name = list_name?;
     ok.then_some(LookupList {
         list_name,
+        list_name_inferred,
         restricted,
         values,
     })

@@ -302,6 +302,7 @@ pub(super) fn read_field(object: &str, entry: &Entry<'_>) -> Result<FieldDef, Ve
         required = false;
     }
     let lookup = (ty == FieldType::Lookup).then(|| LookupList {
+        list_name_inferred: list.name.is_none(),
         list_name: list
             .name
             .unwrap_or_else(|| super::default_list_name(object, &name)),

@@ -56,6 +56,7 @@ pub fn fill_lookup(object: &mut ObjectDef, index: usize, fresh: Vec<LookupValue>
     };
     let list = field.lookup.get_or_insert_with(|| LookupList {
         list_name: default_list_name(object_name, &field.api_name),
+        list_name_inferred: true,
         restricted: false,
         values: Vec::new(),
     });
@@ -69,7 +70,6 @@ pub fn fill_lookup(object: &mut ObjectDef, index: usize, fresh: Vec<LookupValue>
 /// gone), for the refresh command to show.
 pub fn carry_overrides(old: &ObjectDef, fresh: &mut ObjectDef) -> Vec<String> {
     let mut lost = Vec::new();
-    let fresh_name = fresh.api_name.clone();
     fresh.type_name.clone_from(&old.type_name);
     if fresh.record_type.is_none() {
         fresh.record_type.clone_from(&old.record_type);
@@ -109,8 +109,9 @@ pub fn carry_overrides(old: &ObjectDef, fresh: &mut ObjectDef) -> Vec<String> {
             continue;
         };
         // A list name the response stated wins; the adapter's guess does not.
-        if list.list_name == default_list_name(&fresh_name, &field.api_name) {
+        if list.list_name_inferred {
             list.list_name.clone_from(&old_list.list_name);
+            list.list_name_inferred = old_list.list_name_inferred;
         }
         list.restricted = old_list.restricted;
         for old_value in old_list.values.iter().filter(|v| v.rename.is_some()) {

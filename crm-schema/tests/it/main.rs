@@ -1,6 +1,7 @@
 //! Integration tests of crm-schema: raw adapters, the canonical form, the bad-input corpus.
 
 mod canonical;
+mod check;
 mod corpus;
 mod corpus_raw;
 mod drift;

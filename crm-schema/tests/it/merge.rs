@@ -38,6 +38,7 @@ fn default_list_names() {
 fn merging_keeps_renames_and_labels_and_follows_the_crm_order() {
     let mut list = LookupList {
         list_name: "account_type".into(),
+        list_name_inferred: false,
         restricted: true,
         values: vec![
             LookupValue {

@@ -243,6 +243,7 @@ fn exercise(bytes: &[u8], accepted: &mut Accepted) {
     if let Ok(values) = lookup_values_from_response(bytes) {
         let mut list = crm_schema::LookupList {
             list_name: "l".into(),
+            list_name_inferred: false,
             restricted: false,
             values: Vec::new(),
         };

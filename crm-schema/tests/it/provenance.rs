@@ -1,11 +1,11 @@
-//! Provenance of fetched snapshots: never a credential, and the sandbox told from a tenant.
+//! Provenance of fetched snapshots: never a credential, and `sandbox` only when the server
+//! says so, never guessed from a loopback URL.
 
 use crm_schema::Source;
 
 #[test]
 fn a_base_url_becomes_a_source_without_credentials() {
     let tenant = |u: &str| Source::Tenant { base_url: u.into() };
-    let sandbox = |u: &str| Source::Sandbox { base_url: u.into() };
     let cases = [
         (
             "https://apiv4.reallysimplesystems.com",
@@ -23,15 +23,31 @@ fn a_base_url_becomes_a_source_without_credentials() {
             "https://token@crm.example.com",
             tenant("https://crm.example.com"),
         ),
-        ("http://127.0.0.1:8080", sandbox("http://127.0.0.1:8080")),
-        ("http://LOCALHOST:3000/", sandbox("http://LOCALHOST:3000")),
-        ("http://[::1]:9000", sandbox("http://[::1]:9000")),
-        ("http://a:b@127.0.0.2", sandbox("http://127.0.0.2")),
+        ("http://127.0.0.1:8080", tenant("http://127.0.0.1:8080")),
+        ("http://LOCALHOST:3000/", tenant("http://LOCALHOST:3000")),
+        ("http://[::1]:9000", tenant("http://[::1]:9000")),
+        ("http://a:b@127.0.0.2", tenant("http://127.0.0.2")),
         ("http://10.0.0.1", tenant("http://10.0.0.1")),
     ];
     for (url, want) in cases {
         assert_eq!(Source::for_base_url(url), want, "{url}");
     }
+}
+
+#[test]
+fn only_a_server_that_identifies_itself_is_the_sandbox() {
+    let local = Source::for_base_url("http://127.0.0.1:8080");
+    assert_eq!(
+        local.clone().identified_as_sandbox(true),
+        Source::Sandbox {
+            base_url: "http://127.0.0.1:8080".into()
+        }
+    );
+    assert_eq!(local.clone().identified_as_sandbox(false), local);
+    assert_eq!(
+        Source::Catalogue.identified_as_sandbox(true),
+        Source::Catalogue
+    );
 }
 
 #[test]

@@ -1,0 +1,69 @@
+//! `crm check [DIR]`: every problem of a snapshot directory at once, each with its file, line
+//! and column or JSON pointer, and its fix; `--fix` rewrites the valid files and the index in
+//! canonical form. `cargo xtask check` runs this same function.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The arguments of `crm check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// The snapshot directory.
+    #[arg(default_value = "dictionaries")]
+    pub dir: PathBuf,
+    /// Rewrite valid files that are not canonical (key order, spacing, `content_hash`) and the
+    /// index (`index.json`) from the files present, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+/// What a check prints: `out` for stdout, `err` for stderr, and the exit code (0 when nothing
+/// is left to fix, 1 otherwise).
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit code.
+    pub code: u8,
+    /// What was rewritten and the verdict when all is well.
+    pub out: String,
+    /// One line per problem, then how many.
+    pub err: String,
+}
+
+/// Checks `dir` (rewriting with `fix`) and words the result.
+pub fn run(dir: &Path, fix: bool) -> Outcome {
+    let checked = crm_schema::check::check_dir(dir, fix);
+    let mut out = String::new();
+    for path in &checked.rewritten {
+        let _ = writeln!(out, "rewrote {}", path.display());
+    }
+    let files = match checked.objects {
+        1 => "1 object file".to_owned(),
+        n => format!("{n} object files"),
+    };
+    if checked.is_ok() {
+        let _ = writeln!(out, "{}: {files}, valid and canonical", dir.display());
+        return Outcome {
+            code: 0,
+            out,
+            err: String::new(),
+        };
+    }
+    let mut err = String::new();
+    for p in &checked.problems {
+        let _ = writeln!(err, "{p}");
+    }
+    let count = match checked.problems.len() {
+        1 => "1 problem".to_owned(),
+        n => format!("{n} problems"),
+    };
+    let _ = writeln!(err, "{}: {files}, {count}", dir.display());
+    Outcome { code: 1, out, err }
+}
+
+/// Runs the check and prints it; returns the exit code.
+pub fn run_and_print(args: &CheckArgs) -> u8 {
+    let outcome = run(&args.dir, args.fix);
+    print!("{}", outcome.out);
+    eprint!("{}", outcome.err);
+    outcome.code
+}
