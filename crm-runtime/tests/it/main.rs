@@ -4,6 +4,8 @@
 mod common;
 mod errors;
 mod pagination;
+mod retries;
 mod sandbox;
+mod soak;
 mod transport;
 mod typed;
