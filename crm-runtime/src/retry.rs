@@ -5,7 +5,7 @@
 //! - **Refusals** (429, 503): the server did nothing and says "not now". Every method is retried,
 //!   POST included. The wait (`Retry-After`, else the backoff) is shared by every request of
 //!   the client, which also narrows how many it sends at once (see [`crate::limit`]). A refusal
-//!   uses up no attempt; the total budget bounds how long they are waited out.
+//!   uses up no attempt; `max_refusals` and the total budget bound how many are waited out.
 //! - **Failures that may have reached the server** (500, 502, 504, a lost connection, an answer
 //!   cut short, a timeout after sending): GET, PATCH and DELETE are retried, each retry using up
 //!   one of `max_attempts`. A POST is not: it may have created the record, so a lost connection,
@@ -31,16 +31,19 @@ use rand::Rng;
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub(crate) max_attempts: u32,
+    pub(crate) max_refusals: u32,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) total_budget: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts, backoff from 250 ms doubling up to 8 s with full jitter, 60 s in all.
+    /// 4 attempts, 10 refusals, backoff from 250 ms doubling up to 8 s with full jitter, 60 s
+    /// in all.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_refusals: 10,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
             total_budget: Duration::from_secs(60),
@@ -58,10 +61,17 @@ impl RetryPolicy {
     }
 
     /// Attempts in all, the first included (at least 1), for failures that may recur (5xx other
-    /// than 503, lost connections, timeouts). Refusals (429, 503) use up no attempt: they are
-    /// waited out within the total budget. `1` retries nothing, refusals included.
+    /// than 503, lost connections, timeouts). Refusals (429, 503) use up no attempt: see
+    /// [`max_refusals`](RetryPolicy::max_refusals). `1` retries nothing, refusals included.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
+        self
+    }
+
+    /// How many refusals (429, 503) one request waits out before the refusal is returned
+    /// (default 10); the total budget may end it sooner.
+    pub fn max_refusals(mut self, n: u32) -> Self {
+        self.max_refusals = n;
         self
     }
 

@@ -297,7 +297,10 @@ impl Client {
                 };
                 let mut error = failure.error.with_request(&method, &path).with_retry_after(failure.retry_after);
                 inner.meter.record_failure(&error, failure.retry == Retryable::Refused);
-                if failure.retry == Retryable::Refused && retries {
+                if failure.retry == Retryable::Refused {
+                    if !retries || refusals >= inner.retry.max_refusals {
+                        return Err(error);
+                    }
                     refusals += 1;
                     let pause = inner.retry.delay(refusals, failure.retry_after);
                     if started.elapsed().saturating_add(pause) <= inner.retry.total_budget {

@@ -12,6 +12,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -190,17 +191,21 @@ pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next:
     if decision.drop {
         // Headers announce the full length; the body stops half way with an error, which makes
         // the server abort the connection.
-        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-            Ok(half),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "connection dropped (injected)",
-            )),
-        ];
+        // The pause between the half and the error lets the server flush the head and the
+        // half first; without it, both can be discarded together and nothing is sent at all.
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
+            futures::stream::once(async {
+                tokio::task::yield_now().await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection dropped (injected)",
+                ))
+            }),
+        );
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        return Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)));
+        return Response::from_parts(parts, Body::from_stream(chunks));
     }
     parts
         .headers

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use crm_runtime::{Client, ErrorKind, PageSize, RetryPolicy};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -168,13 +168,19 @@ async fn handle(
         Some(Step::ActThenCut) => {
             let text = body.to_string();
             let half = axum::body::Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
-            let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> =
-                vec![Ok(half), Err(std::io::Error::other("cut"))];
+            // Yielding between the half and the error makes the server flush the head and the
+            // half before it aborts.
+            let chunks = futures::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
+                futures::stream::once(async {
+                    tokio::task::yield_now().await;
+                    Err(std::io::Error::other("cut"))
+                }),
+            );
             Response::builder()
                 .status(status)
                 .header("content-type", "application/json")
                 .header("content-length", text.len().to_string())
-                .body(Body::from_stream(futures::stream::iter(chunks)))
+                .body(Body::from_stream(chunks))
                 .expect("response")
         }
         _ if status == StatusCode::NO_CONTENT => status.into_response(),
@@ -255,7 +261,7 @@ async fn a_post_refused_with_429_or_503_is_retried_and_creates_once() {
 }
 
 #[tokio::test]
-async fn refusals_use_up_no_attempt_but_none_retries_nothing() {
+async fn refusals_use_up_no_attempt_are_bounded_and_none_retries_nothing() {
     // Six refusals in a row outlast four attempts: only the time budget bounds them.
     let s = Server::start(3, None, vec![Step::Status(503, None); 6]).await;
     let page = s
@@ -266,6 +272,20 @@ async fn refusals_use_up_no_attempt_but_none_retries_nothing() {
         .expect("waited out");
     assert_eq!(page.records().len(), 3);
     assert_eq!(s.requests().len(), 7);
+    // A server that keeps refusing: ten refusals are waited out, the eleventh is returned.
+    let s = Server::start(3, None, vec![Step::Status(429, Some("0")); 12]).await;
+    let err = s
+        .client(fast_retry())
+        .list::<Account>()
+        .send()
+        .await
+        .expect_err("refused every time");
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(
+        err.to_string(),
+        "GET /accounts: rate limited (HTTP 429): Server error: scripted 429; retry after 0s"
+    );
+    assert_eq!(s.requests().len(), 11);
     let s = Server::start(3, None, [Step::Status(429, Some("0"))]).await;
     let err = s
         .client(RetryPolicy::none())
@@ -305,7 +325,7 @@ async fn a_post_whose_answer_was_cut_short_is_an_unknown_outcome_naming_the_stat
         .await
         .expect_err("cut");
     assert!(err.is_unknown_outcome(), "{err:?}");
-    assert_eq!(err.status(), Some(201));
+    assert_eq!(err.status(), Some(201), "{err:?}");
     assert_eq!(
         err.to_string(),
         "POST /accounts: outcome unknown (HTTP 201): the server answered HTTP 201, then the answer was cut short, so the record may have been created; it was not sent again: look it up by a unique field before retrying"
