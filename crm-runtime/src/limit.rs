@@ -9,6 +9,13 @@
 //! a server allowing 2 calls per second thus narrows to one lane and waits out each pause
 //! instead of spending its retries on requests that would be refused.
 //!
+//! A rate-limit refusal (429) also teaches the pacer a rate: the successes since the stretch of
+//! activity began (or the previous pause ended), spread over the time until the new pause ends,
+//! with a 10% margin. Requests are then spaced by that interval, so a fixed-window limit is met
+//! with few further refusals instead of one per window; each success shortens the interval by
+//! 0.5%, so the pacer probes back up when the limit is lifted. Random 503s teach nothing: they
+//! are not a rate.
+//!
 //! Lanes are the permits of a tokio semaphore (first come, first served, and cancel-safe);
 //! narrowing forgets idle permits at once and the rest as they come back. The limiter and the
 //! width are a few lines of arithmetic over that rather than a crate: the `Retry-After` gate,
@@ -46,6 +53,13 @@ struct PacerState {
     credit: usize,
     /// Bumped by every narrowing; a refusal of a request sent before it does not narrow again.
     episode: u64,
+    /// Start of the current stretch of activity, and the successes since.
+    since: Option<Instant>,
+    granted: u64,
+    /// When the last request in flight ended.
+    idle_from: Option<Instant>,
+    /// The spacing learnt from rate-limit refusals.
+    learned: Option<Duration>,
 }
 
 impl PacerState {
@@ -66,6 +80,9 @@ impl Drop for Lane {
     fn drop(&mut self) {
         let mut st = lock(&self.state);
         st.in_flight -= 1;
+        if st.in_flight == 0 {
+            st.idle_from = Some(Instant::now());
+        }
         if st.debt > 0
             && let Some(p) = self.permit.take()
         {
@@ -103,6 +120,10 @@ impl Pacer {
                 peak: 0,
                 credit: 0,
                 episode: 0,
+                since: None,
+                granted: 0,
+                idle_from: None,
+                learned: None,
             })),
         }
     }
@@ -113,6 +134,17 @@ impl Pacer {
         let permit = self.lanes.clone().acquire_owned().await.ok();
         let episode = {
             let mut st = lock(&self.state);
+            let now = Instant::now();
+            // After a quiet second, a new stretch: what is learnt should not average over it.
+            let quiet = st.in_flight == 0
+                && st
+                    .idle_from
+                    .is_some_and(|t| now.saturating_duration_since(t) > Duration::from_secs(1))
+                && st.not_before.is_none_or(|nb| nb <= now);
+            if st.since.is_none() || quiet {
+                st.since = Some(now);
+                st.granted = 0;
+            }
             st.in_flight += 1;
             st.peak = st.peak.max(st.in_flight);
             st.episode
@@ -130,11 +162,15 @@ impl Pacer {
                 if let Some(nb) = st.not_before {
                     at = at.max(nb);
                 }
-                if let (Some(_), Some(slot)) = (self.interval, st.next_slot) {
+                let interval = match (self.interval, st.learned) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                if let (Some(_), Some(slot)) = (interval, st.next_slot) {
                     at = at.max(slot);
                 }
                 if at <= now {
-                    if let Some(interval) = self.interval {
+                    if let Some(interval) = interval {
                         st.next_slot = Some(now + interval);
                     }
                     None
@@ -151,10 +187,12 @@ impl Pacer {
     }
 
     /// A refusal (429, 503) of a request sent in `lane`: no request starts before `now +
-    /// pause`, and the width halves unless an earlier refusal already halved it since.
-    pub(crate) fn refused(&self, lane: &Lane, pause: Duration) {
+    /// pause`, and the width halves unless an earlier refusal already halved it since. A
+    /// `rate_limit` refusal (429) also sets the learnt spacing.
+    pub(crate) fn refused(&self, lane: &Lane, pause: Duration, rate_limit: bool) {
         let mut st = lock(&self.state);
-        let until = Instant::now().checked_add(pause);
+        let now = Instant::now();
+        let until = now.checked_add(pause);
         st.not_before = match (st.not_before, until) {
             (Some(nb), Some(u)) => Some(nb.max(u)),
             (None, u) => u,
@@ -162,6 +200,16 @@ impl Pacer {
         };
         if lane.episode != st.episode {
             return;
+        }
+        if rate_limit
+            && let (Some(since), Some(until)) = (st.since, until)
+            && st.granted > 0
+        {
+            let span = until.saturating_duration_since(since);
+            let per_call = span / u32::try_from(st.granted).unwrap_or(u32::MAX);
+            st.learned = Some(per_call + per_call / 10);
+            st.since = Some(until);
+            st.granted = 0;
         }
         st.episode += 1;
         st.credit = 0;
@@ -177,6 +225,11 @@ impl Pacer {
     /// the width is as wide as callers ever went, when the limit is lifted altogether.
     pub(crate) fn succeeded(&self) {
         let mut st = lock(&self.state);
+        st.granted += 1;
+        if let Some(l) = st.learned {
+            let l = l - l / 200;
+            st.learned = (l >= Duration::from_millis(1)).then_some(l);
+        }
         let width = st.width();
         if width >= self.cap {
             return;
@@ -221,7 +274,7 @@ mod tests {
         // Five slots at 10/s: the first at once, the fifth 400 ms later (virtual time).
         assert_eq!(start.elapsed(), Duration::from_millis(400));
         let lane = pacer.acquire().await;
-        pacer.refused(&lane, Duration::from_secs(3));
+        pacer.refused(&lane, Duration::from_secs(3), false);
         drop(lane);
         drop(pacer.acquire().await);
         assert!(
@@ -248,7 +301,7 @@ mod tests {
         let lanes: Vec<Lane> = futures::future::join_all((0..8).map(|_| pacer.acquire())).await;
         // Every one of the eight is refused; only the first halves the width.
         for lane in &lanes {
-            pacer.refused(lane, Duration::ZERO);
+            pacer.refused(lane, Duration::ZERO, false);
         }
         assert_eq!(pacer.width(), 4);
         drop(lanes);
@@ -256,7 +309,7 @@ mod tests {
         let fifth = tokio::time::timeout(Duration::from_millis(20), pacer.acquire()).await;
         assert!(fifth.is_err(), "a fifth lane under a width of 4");
         // A refusal in the new episode halves again.
-        pacer.refused(&held[0], Duration::ZERO);
+        pacer.refused(&held[0], Duration::ZERO, false);
         assert_eq!(pacer.width(), 2);
         drop(held);
         // Width 2 widens after 2 successes, 3 after 3 more, and so on up to the cap.
@@ -273,10 +326,35 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_rate_limit_refusal_spaces_requests_by_what_the_server_allowed() {
+        let pacer = Pacer::new(None, None);
+        let start = Instant::now();
+        // Two successes, then a 429 asking for 1 s: two calls per second, plus 10%.
+        for _ in 0..2 {
+            let lane = pacer.acquire().await;
+            pacer.succeeded();
+            drop(lane);
+        }
+        let lane = pacer.acquire().await;
+        pacer.refused(&lane, Duration::from_secs(1), true);
+        drop(lane);
+        let first = pacer.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        pacer.succeeded();
+        drop(first);
+        drop(pacer.acquire().await);
+        // 550 ms learnt, 0.5% off for the one success since.
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(1) + Duration::from_millis(550)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn without_a_cap_the_width_is_lifted_once_it_reaches_what_callers_used() {
         let pacer = Pacer::new(None, None);
         let lanes: Vec<Lane> = futures::future::join_all((0..6).map(|_| pacer.acquire())).await;
-        pacer.refused(&lanes[0], Duration::ZERO);
+        pacer.refused(&lanes[0], Duration::ZERO, false);
         assert_eq!(pacer.width(), 3);
         drop(lanes);
         for _ in 0..(3 + 4 + 5) {

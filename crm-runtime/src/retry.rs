@@ -174,11 +174,20 @@ mod tests {
             assert!(Retryable::for_status(refused).allows(false), "{refused}");
         }
         for maybe_acted in [500, 502, 504] {
-            assert!(Retryable::for_status(maybe_acted).allows(true), "{maybe_acted}");
-            assert!(!Retryable::for_status(maybe_acted).allows(false), "{maybe_acted}");
+            assert!(
+                Retryable::for_status(maybe_acted).allows(true),
+                "{maybe_acted}"
+            );
+            assert!(
+                !Retryable::for_status(maybe_acted).allows(false),
+                "{maybe_acted}"
+            );
         }
         for final_status in [400, 404, 409, 422] {
-            assert!(!Retryable::for_status(final_status).allows(true), "{final_status}");
+            assert!(
+                !Retryable::for_status(final_status).allows(true),
+                "{final_status}"
+            );
         }
     }
 }

@@ -305,7 +305,7 @@ impl Client {
                     let pause = inner.retry.delay(refusals, failure.retry_after);
                     if started.elapsed().saturating_add(pause) <= inner.retry.total_budget {
                         // Shared: every request of this client waits out the pause.
-                        inner.pacer.refused(&lane, pause);
+                        inner.pacer.refused(&lane, pause, error.status() == Some(429));
                         drop(lane);
                         tracing::warn!(attempt, delay_ms = millis(pause), error = %error, "refused; retrying after a pause shared by every request");
                         continue;

@@ -55,7 +55,11 @@ struct Server {
 }
 
 impl Server {
-    async fn start(total: u64, limit: Option<Limit>, steps: impl IntoIterator<Item = Step>) -> Self {
+    async fn start(
+        total: u64,
+        limit: Option<Limit>,
+        steps: impl IntoIterator<Item = Step>,
+    ) -> Self {
         quiet_close_panics();
         let script = Arc::new(Script {
             steps: Mutex::new(steps.into_iter().collect()),
@@ -120,7 +124,10 @@ async fn handle(
     uri: Uri,
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    s.log.lock().expect("lock").push(format!("{method} {}", uri.path()));
+    s.log
+        .lock()
+        .expect("lock")
+        .push(format!("{method} {}", uri.path()));
     if let Some(limit) = s.limit {
         let mut w = s.window.lock().expect("lock");
         if w.0.elapsed() >= limit.window {
@@ -128,7 +135,8 @@ async fn handle(
         }
         if w.1 >= limit.calls {
             let left = limit.window.saturating_sub(w.0.elapsed()).as_secs_f64();
-            let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(api_error(429))).into_response();
+            let mut resp =
+                (StatusCode::TOO_MANY_REQUESTS, axum::Json(api_error(429))).into_response();
             resp.headers_mut()
                 .insert("retry-after", format!("{left:.3}").parse().expect("header"));
             return resp;
@@ -189,7 +197,10 @@ async fn handle(
 }
 
 fn list(s: &Script, params: &std::collections::HashMap<String, String>) -> serde_json::Value {
-    let limit: u64 = params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(10);
+    let limit: u64 = params
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(10);
     let page: u64 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     let start = (page - 1) * limit;
     let list: Vec<_> = (start + 1..=(start + limit).min(s.total))
@@ -481,8 +492,15 @@ async fn under_a_rate_limit_prefetch_slows_down_and_every_page_costs_one_success
         assert_eq!(ids, expected, "prefetch {prefetch}");
         assert_eq!(usage.calls as usize, seen, "prefetch {prefetch}");
         // Every failed call was a refusal, and every other call fetched a distinct page.
-        assert_eq!(usage.failed, usage.refused, "prefetch {prefetch}: {usage:?}");
-        assert_eq!(usage.calls - usage.refused, 100, "prefetch {prefetch}: {usage:?}");
+        assert_eq!(
+            usage.failed, usage.refused,
+            "prefetch {prefetch}: {usage:?}"
+        );
+        assert_eq!(
+            usage.calls - usage.refused,
+            100,
+            "prefetch {prefetch}: {usage:?}"
+        );
         eprintln!("prefetch {prefetch}: 100 pages, {usage:?}");
     }
 }

@@ -137,8 +137,7 @@ async fn a_connection_closed_before_the_answer_still_carried_out_the_create() {
     let r = client
         .get(format!(
             "{}/accounts?q={}",
-            sbx.base_url,
-            r#"{"name":"Created, never answered"}"#
+            sbx.base_url, r#"{"name":"Created, never answered"}"#
         ))
         .bearer_auth(TOKEN)
         .send()
