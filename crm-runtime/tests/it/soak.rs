@@ -1,6 +1,6 @@
 //! Soaks against the sandbox's fault injection: exports under 500/503 that must come out
 //! byte-identical, prefetch under a tight rate limit, concurrent creates under a limit, and
-//! creates under dropped connections. Each is bounded in calls and time (about 30 s in all).
+//! creates under dropped connections. Each is bounded in calls and time (about 40 s in all).
 
 use std::collections::BTreeMap;
 
@@ -85,7 +85,7 @@ async fn ten_thousand_records_under_500s_and_503s_come_out_byte_identical() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn prefetch_8_under_2_calls_per_second_completes_with_one_call_per_page() {
+async fn prefetch_1_and_8_under_2_calls_per_second_complete_with_one_call_per_page() {
     let sbx = sandbox(21, 2_000).await;
     let clean = export(&client(&sbx, RetryPolicy::none()), 1).await;
     set_faults(
@@ -93,13 +93,15 @@ async fn prefetch_8_under_2_calls_per_second_completes_with_one_call_per_page() 
         json!({"rate_limit": {"requests": 2, "per_seconds": 1}}),
     )
     .await;
-    let limited = client(&sbx, RetryPolicy::default());
-    let got = export(&limited, 8).await;
-    let usage = limited.usage();
-    assert!(got == clean, "the export under a rate limit differs");
-    assert_eq!(usage.failed, usage.refused, "{usage:?}");
-    assert_eq!(usage.calls - usage.refused, 20, "{usage:?}");
-    eprintln!("soak rate limit prefetch 8: 20 pages, {usage:?}");
+    for prefetch in [1usize, 8] {
+        let limited = client(&sbx, RetryPolicy::default());
+        let got = export(&limited, prefetch).await;
+        let usage = limited.usage();
+        assert!(got == clean, "prefetch {prefetch}: the export differs");
+        assert_eq!(usage.failed, usage.refused, "prefetch {prefetch}: {usage:?}");
+        assert_eq!(usage.calls - usage.refused, 20, "prefetch {prefetch}: {usage:?}");
+        eprintln!("soak rate limit prefetch {prefetch}: 20 pages, {usage:?}");
+    }
     sbx.shutdown().await;
 }
 
