@@ -1,5 +1,5 @@
-//! The one error type of the runtime: opaque, with `is_*()` predicates and accessors, in the
-//! style of reqwest's error. No third-party type appears in its API; the underlying transport
+//! The one error type of the runtime: opaque, with a [`ErrorKind`] to `match`, `is_*()`
+//! predicates and accessors, in the style of reqwest's error. No third-party type appears in its API; the underlying transport
 //! error is reachable only as a `dyn Error` through `source()`.
 
 use std::collections::BTreeMap;
@@ -13,9 +13,34 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error from the CRM client.
 ///
-/// Classify it with the `is_*()` predicates; read the HTTP status, the API's `type` and
-/// `message`, the request's method and path, the validation rules and `Retry-After` with the
-/// accessors. `Display` is one line and does not repeat [`source`](std::error::Error::source).
+/// Classify it with [`kind`](Error::kind) (an [`ErrorKind`] to `match`) or the `is_*()`
+/// predicates; read the HTTP status, the API's `type` and `message`, the request's method and
+/// path, the validation rules, `Retry-After` and the [`DecodeDetail`] with the accessors.
+/// `Display` is one line and does not repeat [`source`](std::error::Error::source).
+///
+/// # An unknown outcome
+///
+/// A create (POST) is never sent twice once it may have reached the server. When the
+/// connection was lost or timed out after sending, or a gateway answered 502/504, the error is
+/// [`ErrorKind::UnknownOutcome`]: the record may exist. Look it up by a field you know is unique
+/// before creating it again:
+///
+/// ```no_run
+/// # async fn demo(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
+/// let accounts = client.object("accounts");
+/// let body = serde_json::json!({"name": "Acme Ltd"});
+/// match accounts.create(&body).await {
+///     Ok(created) => println!("created {:?}", created.id()),
+///     Err(e) if e.is_unknown_outcome() => {
+///         let found = accounts.list().q_json(r#"{"name":"Acme Ltd"}"#).send().await?;
+///         if found.records().is_empty() {
+///             accounts.create(&body).await?;
+///         }
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }

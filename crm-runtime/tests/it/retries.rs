@@ -90,6 +90,16 @@ impl Server {
             .expect("client")
     }
 
+    /// The first page, under the fast test policy.
+    async fn page(&self) -> Result<crm_runtime::Page<Account>, crm_runtime::Error> {
+        self.client(fast_retry()).list::<Account>().send().await
+    }
+
+    /// One create, under the fast test policy.
+    async fn create(&self) -> Result<Account, crm_runtime::Error> {
+        self.client(fast_retry()).create(&NEW).await
+    }
+
     fn requests(&self) -> Vec<String> {
         self.script.log.lock().expect("lock").clone()
     }
@@ -222,12 +232,7 @@ const NEW: NewAccount = NewAccount { name: "New" };
 #[tokio::test]
 async fn a_get_answered_500_is_retried_until_it_succeeds() {
     let s = Server::start(3, None, [Step::Status(500, None), Step::Status(500, None)]).await;
-    let page = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect("third attempt");
+    let page = s.page().await.expect("third attempt");
     assert_eq!(page.records().len(), 3);
     assert_eq!(s.requests(), ["GET /accounts"; 3]);
 }
@@ -235,12 +240,7 @@ async fn a_get_answered_500_is_retried_until_it_succeeds() {
 #[tokio::test]
 async fn a_get_answered_500_every_time_stops_after_max_attempts() {
     let s = Server::start(3, None, vec![Step::Status(500, None); 5]).await;
-    let err = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect_err("500 four times");
+    let err = s.page().await.expect_err("500 four times");
     assert_eq!(err.kind(), ErrorKind::Server);
     assert!(err.is_server());
     assert_eq!(
@@ -273,24 +273,14 @@ async fn a_post_refused_with_429_or_503_is_retried_and_creates_once() {
 
 #[tokio::test]
 async fn refusals_use_up_no_attempt_are_bounded_and_none_retries_nothing() {
-    // Six refusals in a row outlast four attempts: only the time budget bounds them.
+    // Six refusals in a row outlast four attempts: refusals have their own bound.
     let s = Server::start(3, None, vec![Step::Status(503, None); 6]).await;
-    let page = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect("waited out");
+    let page = s.page().await.expect("waited out");
     assert_eq!(page.records().len(), 3);
     assert_eq!(s.requests().len(), 7);
     // A server that keeps refusing: ten refusals are waited out, the eleventh is returned.
     let s = Server::start(3, None, vec![Step::Status(429, Some("0")); 12]).await;
-    let err = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect_err("refused every time");
+    let err = s.page().await.expect_err("refused every time");
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(
         err.to_string(),
@@ -311,11 +301,7 @@ async fn refusals_use_up_no_attempt_are_bounded_and_none_retries_nothing() {
 #[tokio::test]
 async fn a_post_whose_connection_closed_after_it_acted_is_an_unknown_outcome() {
     let s = Server::start(0, None, [Step::ActThenClose]).await;
-    let err = s
-        .client(fast_retry())
-        .create::<_, Account>(&NEW)
-        .await
-        .expect_err("no answer");
+    let err = s.create().await.expect_err("no answer");
     assert_eq!(err.kind(), ErrorKind::UnknownOutcome);
     assert!(err.is_unknown_outcome() && !err.is_connect(), "{err:?}");
     assert_eq!(
@@ -353,11 +339,7 @@ async fn a_post_answered_by_a_gateway_is_an_unknown_outcome_and_a_500_a_server_e
         (500, ErrorKind::Server),
     ] {
         let s = Server::start(0, None, [Step::Status(code, None)]).await;
-        let err = s
-            .client(fast_retry())
-            .create::<_, Account>(&NEW)
-            .await
-            .expect_err("status");
+        let err = s.create().await.expect_err("status");
         assert_eq!(err.kind(), kind, "{code}: {err}");
         assert_eq!(err.status(), Some(code));
         assert_eq!(s.requests().len(), 1, "{code} was retried");
@@ -381,12 +363,7 @@ async fn a_post_answered_by_a_gateway_is_an_unknown_outcome_and_a_500_a_server_e
 #[tokio::test]
 async fn a_get_whose_connection_is_lost_every_time_says_so_after_its_attempts() {
     let s = Server::start(3, None, vec![Step::ActThenClose; 4]).await;
-    let err = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect_err("lost");
+    let err = s.page().await.expect_err("lost");
     assert_eq!(err.kind(), ErrorKind::ConnectionLost);
     assert!(err.is_connection_lost() && !err.is_connect(), "{err:?}");
     assert_eq!(
@@ -396,12 +373,7 @@ async fn a_get_whose_connection_is_lost_every_time_says_so_after_its_attempts() 
     assert_eq!(s.requests().len(), 4);
     // One loss, then an answer: the retry finishes the job.
     let s = Server::start(3, None, [Step::ActThenClose, Step::ActThenCut]).await;
-    let page = s
-        .client(fast_retry())
-        .list::<Account>()
-        .send()
-        .await
-        .expect("third attempt");
+    let page = s.page().await.expect("third attempt");
     assert_eq!(page.records().len(), 3);
     assert_eq!(s.requests().len(), 3);
 }
@@ -410,12 +382,7 @@ async fn a_get_whose_connection_is_lost_every_time_says_so_after_its_attempts() 
 async fn an_empty_answer_where_a_page_is_expected_is_a_decode_error_sent_once() {
     for code in [200u16, 204] {
         let s = Server::start(3, None, [Step::Empty(code)]).await;
-        let err = s
-            .client(fast_retry())
-            .list::<Account>()
-            .send()
-            .await
-            .expect_err("empty");
+        let err = s.page().await.expect_err("empty");
         assert_eq!(err.kind(), ErrorKind::Decode, "{code}: {err:?}");
         assert_eq!(
             err.to_string(),

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 
 use crm_runtime::{Client, RawRecord, RetryPolicy, Usage};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::fast_retry;
-
-const TOKEN: &str = "soak-token-5b0c";
+use crate::sandbox::{TOKEN, set_faults};
 
 async fn sandbox(seed: u64, accounts: u32) -> crm_sandbox::Running {
     crm_sandbox::spawn(
@@ -30,17 +29,6 @@ fn client(sandbox: &crm_sandbox::Running, policy: RetryPolicy) -> Client {
         .retry_policy(policy)
         .build()
         .expect("client")
-}
-
-async fn set_faults(sandbox: &crm_sandbox::Running, faults: Value) {
-    let resp = reqwest::Client::new()
-        .put(format!("{}/__sandbox/faults", sandbox.base_url))
-        .bearer_auth(TOKEN)
-        .json(&faults)
-        .send()
-        .await
-        .expect("admin");
-    assert!(resp.status().is_success(), "{:?}", resp.text().await);
 }
 
 /// Every account as the server sent it, one JSON text per line.
@@ -98,8 +86,15 @@ async fn prefetch_1_and_8_under_2_calls_per_second_complete_with_one_call_per_pa
         let got = export(&limited, prefetch).await;
         let usage = limited.usage();
         assert!(got == clean, "prefetch {prefetch}: the export differs");
-        assert_eq!(usage.failed, usage.refused, "prefetch {prefetch}: {usage:?}");
-        assert_eq!(usage.calls - usage.refused, 20, "prefetch {prefetch}: {usage:?}");
+        assert_eq!(
+            usage.failed, usage.refused,
+            "prefetch {prefetch}: {usage:?}"
+        );
+        assert_eq!(
+            usage.calls - usage.refused,
+            20,
+            "prefetch {prefetch}: {usage:?}"
+        );
         eprintln!("soak rate limit prefetch {prefetch}: 20 pages, {usage:?}");
     }
     sbx.shutdown().await;
