@@ -430,6 +430,19 @@ async fn a_huge_retry_after_is_worded_not_printed_as_twenty_digits() {
     }
 }
 
+/// Every failed call was a refusal, and every other call fetched a distinct page.
+pub(crate) fn assert_one_call_per_page(usage: &crm_runtime::Usage, pages: u64, prefetch: usize) {
+    assert_eq!(
+        usage.failed, usage.refused,
+        "prefetch {prefetch}: {usage:?}"
+    );
+    assert_eq!(
+        usage.calls - usage.refused,
+        pages,
+        "prefetch {prefetch}: {usage:?}"
+    );
+}
+
 /// Exports 100 pages under a server limit of 5 calls per 200 ms and returns the ids and the
 /// client's usage.
 async fn export_under_a_limit(prefetch: usize) -> (Vec<u64>, crm_runtime::Usage, usize) {
@@ -458,16 +471,7 @@ async fn under_a_rate_limit_prefetch_slows_down_and_every_page_costs_one_success
         let (ids, usage, seen) = export_under_a_limit(prefetch).await;
         assert_eq!(ids, expected, "prefetch {prefetch}");
         assert_eq!(usage.calls as usize, seen, "prefetch {prefetch}");
-        // Every failed call was a refusal, and every other call fetched a distinct page.
-        assert_eq!(
-            usage.failed, usage.refused,
-            "prefetch {prefetch}: {usage:?}"
-        );
-        assert_eq!(
-            usage.calls - usage.refused,
-            100,
-            "prefetch {prefetch}: {usage:?}"
-        );
+        assert_one_call_per_page(&usage, 100, prefetch);
         eprintln!("prefetch {prefetch}: 100 pages, {usage:?}");
     }
 }

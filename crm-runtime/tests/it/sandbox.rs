@@ -324,14 +324,7 @@ async fn an_export_under_faults_loses_and_repeats_nothing() {
     )
     .await;
     for prefetch in [1usize, 4] {
-        let all: Vec<RawRecord> = client
-            .object("accounts")
-            .list()
-            .prefetch(prefetch)
-            .items()
-            .try_collect()
-            .await
-            .expect("export");
+        let all = crate::soak::accounts(&client, prefetch).await;
         let ids: Vec<u64> = all.iter().map(|r| r.id().expect("id")).collect();
         let unique: BTreeSet<u64> = ids.iter().copied().collect();
         assert_eq!(ids.len() as u64, expected);
