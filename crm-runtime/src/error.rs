@@ -55,6 +55,8 @@ struct Inner {
     decode: Option<DecodeDetail>,
     detail: Option<String>,
     source: Option<Source>,
+    /// An earlier attempt of the same request was sent and its answer lost.
+    after_loss: bool,
 }
 
 /// What went wrong, for `match`ing; see [`Error::kind`]. The `is_*()` predicates of [`Error`]
@@ -316,6 +318,7 @@ impl Error {
                 decode: None,
                 detail: None,
                 source: None,
+                after_loss: false,
             }),
         }
     }
@@ -334,6 +337,17 @@ impl Error {
     pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
         self.inner.source = Some(source.into());
         self
+    }
+
+    pub(crate) fn after_loss(mut self) -> Self {
+        self.inner.after_loss = true;
+        self
+    }
+
+    /// Whether an earlier attempt of this request may have been carried out (its answer was
+    /// lost, and this error came from a retry).
+    pub(crate) fn follows_a_loss(&self) -> bool {
+        self.inner.after_loss
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
@@ -620,8 +634,9 @@ impl std::error::Error for Error {
     }
 }
 
-/// A `Retry-After` as a reader wants it: seconds up to a day, then days, and anything past a
-/// year (a server sending `1e20`) as just that, never a 20-digit number.
+/// A `Retry-After` as a reader wants it: milliseconds below a second, seconds up to a day,
+/// then days, and anything past a year (a server sending `1e20`) as just that, never a 20-digit
+/// number.
 struct Wait(Duration);
 
 impl fmt::Display for Wait {
@@ -629,7 +644,9 @@ impl fmt::Display for Wait {
         const DAY: u64 = 86_400;
         let d = self.0;
         let secs = d.as_secs();
-        if secs < 10 && d.subsec_millis() != 0 {
+        if secs == 0 && d.subsec_millis() != 0 {
+            write!(f, "{}ms", d.subsec_millis())
+        } else if secs < 10 && d.subsec_millis() != 0 {
             write!(f, "{:.1}s", d.as_secs_f64())
         } else if secs <= DAY {
             write!(f, "{secs}s")

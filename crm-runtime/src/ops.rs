@@ -24,12 +24,19 @@ impl Client {
         .await
     }
 
+    /// A DELETE. A 404 to a retry whose earlier attempt lost its answer is success: that
+    /// attempt may have deleted the record, and either way the record is gone.
     async fn empty_call(&self, call: Call) -> Result<(), Error> {
         let limit = self.inner.max_response_bytes;
-        self.execute(&call, |_, resp| async move {
-            read_body(resp, limit).await.map(drop)
-        })
-        .await
+        match self
+            .execute(&call, |_, resp| async move {
+                read_body(resp, limit).await.map(drop)
+            })
+            .await
+        {
+            Err(e) if e.is_not_found() && e.follows_a_loss() => Ok(()),
+            other => other,
+        }
     }
 
     /// One record by id (`GET /{object}/{id}`); a missing record is [`Error::is_not_found`].

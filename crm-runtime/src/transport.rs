@@ -278,6 +278,8 @@ impl Client {
             // Attempts that used up one of `max_attempts` (refusals do not), and refusals in a row.
             let mut charged: u32 = 0;
             let mut refusals: u32 = 0;
+            // A retried attempt whose answer was lost may have been carried out.
+            let mut lost_before = false;
             loop {
                 attempt += 1;
                 let span = tracing::debug_span!(
@@ -327,6 +329,7 @@ impl Client {
                     let delay = inner.retry.delay(charged, failure.retry_after);
                     if started.elapsed().saturating_add(delay) <= inner.retry.total_budget {
                         tracing::warn!(attempt, delay_ms = millis(delay), error = %error, "retrying");
+                        lost_before |= failure.lost;
                         tokio::time::sleep(delay).await;
                         continue;
                     }
@@ -334,6 +337,9 @@ impl Client {
                 let gateway = matches!(error.status(), Some(502 | 504));
                 if !idempotent && (failure.lost || gateway) {
                     error = unknown_outcome(error);
+                }
+                if lost_before {
+                    error = error.after_loss();
                 }
                 return Err(error);
             }

@@ -404,6 +404,28 @@ async fn a_204_to_a_delete_is_success() {
 }
 
 #[tokio::test]
+async fn a_delete_retried_after_a_lost_answer_is_done_when_the_record_is_gone() {
+    let s = Server::start(0, None, [Step::ActThenClose, Step::Status(404, None)]).await;
+    s.client(fast_retry())
+        .delete(crm_runtime::Id::<Accounts>::new(7))
+        .await
+        .expect("the first attempt may have deleted it");
+    assert_eq!(s.requests(), ["DELETE /accounts/7"; 2]);
+    // Without a lost attempt before it, a 404 stays an error.
+    let s = Server::start(0, None, [Step::Status(404, None)]).await;
+    let err = s
+        .client(fast_retry())
+        .delete(crm_runtime::Id::<Accounts>::new(7))
+        .await
+        .expect_err("never there");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(
+        err.to_string(),
+        "DELETE /accounts/7: not found (HTTP 404): Server error: scripted 404"
+    );
+}
+
+#[tokio::test]
 async fn a_huge_retry_after_is_worded_not_printed_as_twenty_digits() {
     for (value, shown) in [
         ("1e20", "more than a year"),
@@ -411,6 +433,7 @@ async fn a_huge_retry_after_is_worded_not_printed_as_twenty_digits() {
         ("259200", "3 days"),
         ("7200", "7200s"),
         ("1.5", "1.5s"),
+        ("0.75", "750ms"),
     ] {
         let s = Server::start(3, None, [Step::Status(429, Some(value))]).await;
         let err = s
