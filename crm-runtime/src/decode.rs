@@ -13,7 +13,6 @@ use serde::{Deserialize, Deserializer};
 
 use crate::__private::LenientGuard;
 use crate::error::{DecodeDetail, Error, Kind, snippet};
-use crate::retry::Retryable;
 use crate::transport::Failure;
 
 /// The list envelope: `{"metadata": {...}, "list": [{"metadata": {...}, "record": {...}}]}`.
@@ -102,17 +101,21 @@ pub(crate) fn other<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, F
 }
 
 fn failure<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Error) -> Failure {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // Complete framing around nothing (a 204, an empty 200) is what the server chose to
+        // send, not a transfer accident: fetching it again would only get the same nothing.
+        return Failure::fatal(Error::new(Kind::Decode).with_detail(format!(
+            "the server sent an empty answer where {object} JSON was expected"
+        )));
+    }
     if e.is_eof() {
         // A body that ends mid-JSON was cut short on the way (a dropped connection with chunked
         // encoding): transient, and safe to fetch again for idempotent requests.
-        return Failure {
-            error: Error::new(Kind::Body)
+        return Failure::lost(
+            Error::new(Kind::ConnectionLost)
                 .with_detail(format!("the answer ends early: {e}"))
                 .map_server_text(clean),
-            retry: Retryable::IfIdempotent,
-            retry_after: None,
-            auth: false,
-        };
+        );
     }
     Failure::fatal(describe::<T>(object, body, e))
 }

@@ -1,5 +1,5 @@
-//! The one error type of the runtime: opaque, with `is_*()` predicates and accessors, in the
-//! style of reqwest's error. No third-party type appears in its API; the underlying transport
+//! The one error type of the runtime: opaque, with a [`ErrorKind`] to `match`, `is_*()`
+//! predicates and accessors, in the style of reqwest's error. No third-party type appears in its API; the underlying transport
 //! error is reachable only as a `dyn Error` through `source()`.
 
 use std::collections::BTreeMap;
@@ -13,9 +13,34 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error from the CRM client.
 ///
-/// Classify it with the `is_*()` predicates; read the HTTP status, the API's `type` and
-/// `message`, the request's method and path, the validation rules and `Retry-After` with the
-/// accessors. `Display` is one line and does not repeat [`source`](std::error::Error::source).
+/// Classify it with [`kind`](Error::kind) (an [`ErrorKind`] to `match`) or the `is_*()`
+/// predicates; read the HTTP status, the API's `type` and `message`, the request's method and
+/// path, the validation rules, `Retry-After` and the [`DecodeDetail`] with the accessors.
+/// `Display` is one line and does not repeat [`source`](std::error::Error::source).
+///
+/// # An unknown outcome
+///
+/// A create (POST) is never sent twice once it may have reached the server. When the
+/// connection was lost or timed out after sending, or a gateway answered 502/504, the error is
+/// [`ErrorKind::UnknownOutcome`]: the record may exist. Look it up by a field you know is unique
+/// before creating it again:
+///
+/// ```no_run
+/// # async fn demo(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
+/// let accounts = client.object("accounts");
+/// let body = serde_json::json!({"name": "Acme Ltd"});
+/// match accounts.create(&body).await {
+///     Ok(created) => println!("created {:?}", created.id()),
+///     Err(e) if e.is_unknown_outcome() => {
+///         let found = accounts.list().q_json(r#"{"name":"Acme Ltd"}"#).send().await?;
+///         if found.records().is_empty() {
+///             accounts.create(&body).await?;
+///         }
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -30,29 +55,67 @@ struct Inner {
     decode: Option<DecodeDetail>,
     detail: Option<String>,
     source: Option<Source>,
+    /// An earlier attempt of the same request was sent and its answer lost.
+    after_loss: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+/// What went wrong, for `match`ing; see [`Error::kind`]. The `is_*()` predicates of [`Error`]
+/// test for one kind each.
+///
+/// ```
+/// # fn demo(err: crm_runtime::Error) {
+/// use crm_runtime::ErrorKind;
+/// match err.kind() {
+///     ErrorKind::UnknownOutcome => eprintln!("look the record up before creating it again"),
+///     ErrorKind::RateLimited | ErrorKind::Quota => eprintln!("slow down: {err}"),
+///     _ => eprintln!("{err}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 401, 402, 403, or a redirect (the service redirects to its login page on a bad token).
     Unauthorised,
+    /// 404: no such record, page or object.
     NotFound,
+    /// 422: the data failed validation.
     Validation,
+    /// 400: malformed URL, filter or body.
     BadRequest,
+    /// 405: wrong method for the path.
     MethodNotAllowed,
+    /// 429: too many requests.
     RateLimited,
+    /// 429 whose body says the call quota (the daily allowance) is used up.
     Quota,
+    /// 5xx.
     Server,
     /// Any other non-success status (409, 413, ...).
-    Status,
+    OtherStatus,
+    /// The request or reading its answer timed out.
     Timeout,
+    /// The connection could not be made, so the request never left this machine.
     Connect,
-    /// The body could not be read to its end (connection dropped mid-body).
-    Body,
+    /// The connection was lost after a request that is safe to repeat was sent (no answer, or
+    /// an answer cut short), on every attempt the retry policy allowed.
+    ConnectionLost,
+    /// A write (POST) may have reached the server, but no complete answer came back: the record
+    /// may or may not have been created. Look it up by a field you know is unique before
+    /// sending the create again.
+    UnknownOutcome,
+    /// The answer was not what the API documents, or a record did not fit its type.
     Decode,
+    /// Pagination would have lost or repeated records.
     Pagination,
+    /// Missing token, bad base URL and other problems found before any request is sent.
     Config,
+    /// Reading or writing local data failed.
     Io,
 }
+
+/// The crate-internal name of [`ErrorKind`].
+pub(crate) use ErrorKind as Kind;
 
 impl Kind {
     fn describe(self) -> &'static str {
@@ -65,10 +128,11 @@ impl Kind {
             Kind::RateLimited => "rate limited",
             Kind::Quota => "call quota exhausted",
             Kind::Server => "server error",
-            Kind::Status => "unexpected status",
+            Kind::OtherStatus => "unexpected status",
             Kind::Timeout => "timed out",
             Kind::Connect => "could not connect",
-            Kind::Body => "response body cut short",
+            Kind::ConnectionLost => "connection lost before the answer was complete",
+            Kind::UnknownOutcome => "outcome unknown",
             Kind::Decode => "could not decode the response",
             Kind::Pagination => "pagination went wrong",
             Kind::Config => "invalid client configuration",
@@ -207,14 +271,38 @@ fn params_to_strings(v: serde_json::Value) -> Vec<String> {
     }
 }
 
-/// Where a record failed to decode.
-#[derive(Debug, Clone)]
-pub(crate) struct DecodeDetail {
+/// Where a record failed to decode: object, record id, field, JSON path and an excerpt of the
+/// value; see [`Error::decode_detail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeDetail {
     pub(crate) object: String,
     pub(crate) record_id: Option<u64>,
     pub(crate) field: Option<String>,
     pub(crate) path: String,
     pub(crate) snippet: Option<String>,
+}
+
+impl DecodeDetail {
+    /// The object whose record failed to decode (`accounts`).
+    pub fn object(&self) -> &str {
+        &self.object
+    }
+    /// The id of the record that failed, when it could be read.
+    pub fn record_id(&self) -> Option<u64> {
+        self.record_id
+    }
+    /// The API name of the field that failed.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+    /// The JSON path of the failure (`list[3].record.createddate`), `(top)` for the whole body.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// A short excerpt of the offending value.
+    pub fn snippet(&self) -> Option<&str> {
+        self.snippet.as_deref()
+    }
 }
 
 impl Error {
@@ -230,6 +318,7 @@ impl Error {
                 decode: None,
                 detail: None,
                 source: None,
+                after_loss: false,
             }),
         }
     }
@@ -256,6 +345,22 @@ impl Error {
 
     pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
         self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn after_loss(mut self) -> Self {
+        self.inner.after_loss = true;
+        self
+    }
+
+    /// Whether an earlier attempt of this request may have been carried out (its answer was
+    /// lost, and this error came from a retry).
+    pub(crate) fn follows_a_loss(&self) -> bool {
+        self.inner.after_loss
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
         self
     }
 
@@ -293,7 +398,7 @@ impl Error {
             429 if text(&api).contains("quota") || text(&api).contains("daily") => Kind::Quota,
             429 => Kind::RateLimited,
             500..=599 => Kind::Server,
-            _ => Kind::Status,
+            _ => Kind::OtherStatus,
         };
         let mut err = Error::new(kind);
         err.inner.status = Some(status);
@@ -346,8 +451,15 @@ impl Error {
         self
     }
 
-    pub(crate) fn kind(&self) -> Kind {
+    /// What went wrong, as a kind to `match` on; each `is_*()` predicate tests for one kind
+    /// ([`is_connect`](Error::is_connect) for [`ErrorKind::Connect`], and so on).
+    pub fn kind(&self) -> ErrorKind {
         self.inner.kind
+    }
+
+    pub(crate) fn with_kind(mut self, kind: Kind) -> Self {
+        self.inner.kind = kind;
+        self
     }
 
     /// A token provider or other caller-side failure to authenticate, for [`crate::TokenProvider`]
@@ -394,15 +506,29 @@ impl Error {
     }
     /// A status outside every other class (409, 413, ...); see [`Error::status`].
     pub fn is_other_status(&self) -> bool {
-        self.inner.kind == Kind::Status
+        self.inner.kind == Kind::OtherStatus
     }
     /// The request or reading its answer timed out.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == Kind::Timeout
     }
-    /// The connection could not be made, or broke before or while the answer was read.
+    /// The connection could not be made (refused, unreachable, timed out while connecting): the
+    /// request never left this machine.
     pub fn is_connect(&self) -> bool {
-        matches!(self.inner.kind, Kind::Connect | Kind::Body)
+        self.inner.kind == Kind::Connect
+    }
+    /// The connection broke after a request that is safe to repeat (GET, PATCH, DELETE) was
+    /// sent, on every attempt the retry policy allowed.
+    pub fn is_connection_lost(&self) -> bool {
+        self.inner.kind == Kind::ConnectionLost
+    }
+    /// A create (POST) may have reached the server, but no complete answer came back (the
+    /// connection was lost or timed out after sending, or a gateway answered 502/504): the
+    /// record may have been created. It is never retried automatically. To resolve it, look the
+    /// record up by a field you know is unique (an external reference, an e-mail address)
+    /// before sending the create again.
+    pub fn is_unknown_outcome(&self) -> bool {
+        self.inner.kind == Kind::UnknownOutcome
     }
     /// The answer was not what the API documents, or a record did not fit its type; see
     /// [`Error::decode_path`] and friends.
@@ -445,6 +571,10 @@ impl Error {
     /// How long the server asked us to wait (`Retry-After`), on a 429 or 503.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
+    }
+    /// Where a record failed to decode, all in one struct; the `decode_*` accessors read it.
+    pub fn decode_detail(&self) -> Option<&DecodeDetail> {
+        self.inner.decode.as_ref()
     }
     /// The object whose record failed to decode.
     pub fn decode_object(&self) -> Option<&str> {
@@ -539,7 +669,7 @@ impl fmt::Display for Error {
             write!(f, ": {d}")?;
         }
         if let Some(r) = i.retry_after {
-            write!(f, "; retry after {}s", r.as_secs_f64())?;
+            write!(f, "; retry after {}", Wait(r))?;
         }
         Ok(())
     }
@@ -551,6 +681,30 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A `Retry-After` as a reader wants it: milliseconds below a second, seconds up to a day,
+/// then days, and anything past a year (a server sending `1e20`) as just that, never a 20-digit
+/// number.
+struct Wait(Duration);
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DAY: u64 = 86_400;
+        let d = self.0;
+        let secs = d.as_secs();
+        if secs == 0 && d.subsec_millis() != 0 {
+            write!(f, "{}ms", d.subsec_millis())
+        } else if secs < 10 && d.subsec_millis() != 0 {
+            write!(f, "{:.1}s", d.as_secs_f64())
+        } else if secs <= DAY {
+            write!(f, "{secs}s")
+        } else if secs <= 365 * DAY {
+            write!(f, "{} days", secs.div_ceil(DAY))
+        } else {
+            f.write_str("more than a year")
+        }
     }
 }
 

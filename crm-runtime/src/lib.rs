@@ -11,16 +11,19 @@
 //!   never appears in `Debug`, `Display`, errors or traces.
 //! - Every request goes through one place (the transport): pacing (requests per second and a
 //!   concurrency cap), the bearer header, one token refresh on 401/402/403/redirect through a
-//!   [`TokenProvider`], and the [`RetryPolicy`]. GET, PATCH and DELETE are retried on 429, 502,
-//!   503, 504, timeouts, dropped connections and cut-short bodies, honouring `Retry-After`; a
-//!   POST is retried only when the connection could not be made, so a create never happens twice.
+//!   [`TokenProvider`], and the [`RetryPolicy`]. Every method is retried when the server refused
+//!   (429, 503; the wait is shared by all requests of the client, which also send fewer at
+//!   once) or the connection could not be made; GET, PATCH and DELETE also on 500, 502, 504,
+//!   timeouts, lost connections and cut-short bodies. A POST that may have reached the server
+//!   is never repeated: it fails with [`ErrorKind::UnknownOutcome`].
 //! - Lists: [`Client::list`] (typed) and [`DynObject::list`] (by API name) return a [`Query`];
 //!   `.send()` fetches one [`Page`], `.pages()` / `.items()` are lazy streams with the stop rules
 //!   of [`paginate`], `.count()` reads `total_count`.
 //! - Decoding: pages are decoded straight into the record type; only a failure pays for a second
 //!   pass that names object, record id, field, JSON path and value. Lenient decoding (a client
 //!   option) is passed to generated code through `__private::LenientGuard`.
-//! - One opaque [`Error`] with `is_*()` predicates and accessors; no reqwest type is public.
+//! - One opaque [`Error`] with `is_*()` predicates, a [`kind`](Error::kind) to `match` and
+//!   accessors; no reqwest type is public.
 //! - [`Usage`] counts calls (every attempt) against an optional budget with threshold callbacks,
 //!   and a hook sees every failed call.
 //! - Tracing: spans `crm.request` (method, path), `crm.page` (object, page) and `crm.attempt`
@@ -60,7 +63,7 @@ pub use auth::{BoxFuture, TokenProvider};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use crm_schema::text::Redactor;
 pub use documents::{Download, Upload};
-pub use error::{Error, Result, Rule, Validation};
+pub use error::{DecodeDetail, Error, ErrorKind, Result, Rule, Validation};
 pub use filter::Filter;
 pub use lookups::{Appended, AppendedItem};
 pub use ops::DynObject;

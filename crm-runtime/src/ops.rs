@@ -24,12 +24,19 @@ impl Client {
         .await
     }
 
+    /// A DELETE. A 404 to a retry whose earlier attempt lost its answer is success: that
+    /// attempt may have deleted the record, and either way the record is gone.
     async fn empty_call(&self, call: Call) -> Result<(), Error> {
         let limit = self.inner.max_response_bytes;
-        self.execute(&call, |_, resp| async move {
-            read_body(resp, limit).await.map(drop)
-        })
-        .await
+        match self
+            .execute(&call, |_, resp| async move {
+                read_body(resp, limit).await.map(drop)
+            })
+            .await
+        {
+            Err(e) if e.is_not_found() && e.follows_a_loss() => Ok(()),
+            other => other,
+        }
     }
 
     /// One record by id (`GET /{object}/{id}`); a missing record is [`Error::is_not_found`].
@@ -60,7 +67,9 @@ impl Client {
     }
 
     /// Creates a record from a built `NewX` (`POST /{object}`, 201) and returns it as the server
-    /// stored it. Never retried once it may have reached the server, so it cannot create twice.
+    /// stored it. Retried only when the server cannot have acted (no connection, or refused with
+    /// 429/503), so it cannot create twice; when it may have acted without answering, the error
+    /// is [`Error::is_unknown_outcome`]: look the record up before creating it again.
     ///
     /// ```no_run
     /// # async fn demo<C: crm_runtime::Create, R: crm_runtime::Record<Object = C::Object>>(client: crm_runtime::Client, new: C) -> Result<(), crm_runtime::Error> {
@@ -145,7 +154,8 @@ impl DynObject {
         self.client.record_call(&self.name, call).await
     }
 
-    /// Creates a record (`POST`, never retried once it may have reached the server).
+    /// Creates a record (`POST`; retried only when the server cannot have acted, see
+    /// [`Client::create`]).
     pub async fn create(&self, body: &impl Serialize) -> Result<RawRecord, Error> {
         let call = Call::new(reqwest::Method::POST, [self.name.clone()]).json(to_json(body)?);
         self.client.record_call(&self.name, call).await

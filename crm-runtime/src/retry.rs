@@ -1,10 +1,18 @@
 //! The retry policy: which failures are retried, how long to wait, and when to give up.
 //!
-//! Classification lives in one place ([`Retryable`]) so call sites never loop on their own.
-//! GET, PATCH and DELETE are idempotent and retried on 429, 502, 503, 504, timeouts, dropped
-//! connections and cut-short bodies. A POST is retried only when the connection could not be
-//! made, because then it cannot have reached the server; any later failure might have created
-//! the record, and repeating it could create it twice.
+//! Classification lives in one place ([`Retryable`]) so call sites never loop on their own:
+//!
+//! - **Refusals** (429, 503): the server did nothing and says "not now". Every method is retried,
+//!   POST included. The wait (`Retry-After`, else the backoff) is shared by every request of
+//!   the client, which also narrows how many it sends at once (see [`crate::limit`]). A refusal
+//!   uses up no attempt; `max_refusals` and the total budget bound how many are waited out.
+//! - **Failures that may have reached the server** (500, 502, 504, a lost connection, an answer
+//!   cut short, a timeout after sending): GET, PATCH and DELETE are retried, each retry using up
+//!   one of `max_attempts`. A POST is not: it may have created the record, so a lost connection,
+//!   a timeout or a 502/504 on a POST is reported as an unknown outcome instead.
+//! - **Unsent** (the connection could not be made): retried whatever the method, because the
+//!   request cannot have reached the server.
+//! - Everything else (4xx, an oversized or undecodable answer) is final.
 
 use std::time::Duration;
 
@@ -23,16 +31,19 @@ use rand::Rng;
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     pub(crate) max_attempts: u32,
+    pub(crate) max_refusals: u32,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) total_budget: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts, backoff from 250 ms doubling up to 8 s with full jitter, 60 s in all.
+    /// 4 attempts, 10 refusals, backoff from 250 ms doubling up to 8 s with full jitter, 60 s
+    /// in all.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_refusals: 10,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
             total_budget: Duration::from_secs(60),
@@ -41,7 +52,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Never retry.
+    /// Never retry, refusals (429, 503) included.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -49,9 +60,18 @@ impl RetryPolicy {
         }
     }
 
-    /// Attempts in all, the first included (at least 1).
+    /// Attempts in all, the first included (at least 1), for failures that may recur (5xx other
+    /// than 503, lost connections, timeouts). Refusals (429, 503) use up no attempt: see
+    /// [`max_refusals`](RetryPolicy::max_refusals). `1` retries nothing, refusals included.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = n.max(1);
+        self
+    }
+
+    /// How many refusals (429, 503) one request waits out before the refusal is returned
+    /// (default 10); the total budget may end it sooner.
+    pub fn max_refusals(mut self, n: u32) -> Self {
+        self.max_refusals = n;
         self
     }
 
@@ -68,7 +88,8 @@ impl RetryPolicy {
     }
 
     /// The time after which no further attempt starts, counted from the first attempt. A
-    /// `Retry-After` that would end past it is returned as the error instead of waited out.
+    /// `Retry-After` or backoff that would end past it is returned as the error instead of
+    /// waited out. This is what bounds a server that keeps refusing.
     pub fn total_budget(mut self, d: Duration) -> Self {
         self.total_budget = d;
         self
@@ -99,7 +120,10 @@ impl RetryPolicy {
 pub(crate) enum Retryable {
     /// Retry whatever the method: the request did not leave this machine.
     Always,
-    /// Retry only idempotent methods (not POST).
+    /// The server refused without acting (429, 503): retry whatever the method, after a wait
+    /// shared by every request of the client, without using up an attempt.
+    Refused,
+    /// Retry only idempotent methods (not POST): the server may have acted.
     IfIdempotent,
     /// Do not retry.
     Never,
@@ -108,14 +132,15 @@ pub(crate) enum Retryable {
 impl Retryable {
     pub(crate) fn for_status(status: u16) -> Self {
         match status {
-            429 | 502 | 503 | 504 => Retryable::IfIdempotent,
+            429 | 503 => Retryable::Refused,
+            500 | 502 | 504 => Retryable::IfIdempotent,
             _ => Retryable::Never,
         }
     }
 
     pub(crate) fn allows(self, idempotent: bool) -> bool {
         match self {
-            Retryable::Always => true,
+            Retryable::Always | Retryable::Refused => true,
             Retryable::IfIdempotent => idempotent,
             Retryable::Never => false,
         }
@@ -142,10 +167,27 @@ mod tests {
     }
 
     #[test]
-    fn post_is_retried_only_before_it_leaves() {
+    fn a_post_is_retried_only_when_it_cannot_have_acted() {
         assert!(Retryable::Always.allows(false));
-        assert!(!Retryable::for_status(503).allows(false));
-        assert!(Retryable::for_status(503).allows(true));
-        assert!(!Retryable::for_status(500).allows(true));
+        for refused in [429, 503] {
+            assert_eq!(Retryable::for_status(refused), Retryable::Refused);
+            assert!(Retryable::for_status(refused).allows(false), "{refused}");
+        }
+        for maybe_acted in [500, 502, 504] {
+            assert!(
+                Retryable::for_status(maybe_acted).allows(true),
+                "{maybe_acted}"
+            );
+            assert!(
+                !Retryable::for_status(maybe_acted).allows(false),
+                "{maybe_acted}"
+            );
+        }
+        for final_status in [400, 404, 409, 422] {
+            assert!(
+                !Retryable::for_status(final_status).allows(true),
+                "{final_status}"
+            );
+        }
     }
 }

@@ -84,6 +84,8 @@ pub(crate) struct Failure {
     pub(crate) retry: Retryable,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) auth: bool,
+    /// The request was sent but no complete answer came back: a POST's outcome is unknown.
+    pub(crate) lost: bool,
 }
 
 impl Failure {
@@ -93,6 +95,19 @@ impl Failure {
             retry: Retryable::Never,
             retry_after: None,
             auth: false,
+            lost: false,
+        }
+    }
+
+    /// The request left, and the answer did not arrive whole: safe to repeat only when
+    /// idempotent.
+    pub(crate) fn lost(error: Error) -> Self {
+        Failure {
+            error,
+            retry: Retryable::IfIdempotent,
+            retry_after: None,
+            auth: false,
+            lost: true,
         }
     }
 }
@@ -172,24 +187,40 @@ async fn read_prefix(mut resp: reqwest::Response, limit: usize) -> Bytes {
     buf.freeze()
 }
 
-/// Classifies a reqwest error (connect, timeout, dropped mid-body).
+/// Classifies a reqwest error. Only a failure to connect (refused, unreachable, or timed out
+/// while connecting) proves the request never left; a timeout or a broken connection after that
+/// may come after the server acted.
 pub(crate) fn transport_failure(e: reqwest::Error) -> Failure {
-    let (kind, retry) = if e.is_timeout() {
-        (Kind::Timeout, Retryable::IfIdempotent)
-    } else if e.is_connect() {
-        // The connection was never made, so even a POST cannot have reached the server.
-        (Kind::Connect, Retryable::Always)
-    } else if e.is_body() || e.is_decode() {
-        (Kind::Body, Retryable::IfIdempotent)
-    } else {
-        (Kind::Connect, Retryable::IfIdempotent)
-    };
-    Failure {
-        error: Error::new(kind).with_source(e.without_url()),
-        retry,
-        retry_after: None,
-        auth: false,
+    if e.is_connect() {
+        return Failure {
+            error: Error::new(Kind::Connect).with_source(e.without_url()),
+            retry: Retryable::Always,
+            retry_after: None,
+            auth: false,
+            lost: false,
+        };
     }
+    let kind = if e.is_timeout() {
+        Kind::Timeout
+    } else {
+        Kind::ConnectionLost
+    };
+    Failure::lost(Error::new(kind).with_source(e.without_url()))
+}
+
+/// What a POST that may have reached the server is reported as (see [`Error::is_unknown_outcome`]).
+fn unknown_outcome(error: Error) -> Error {
+    let what = match (error.kind(), error.status()) {
+        (Kind::Timeout, _) => "the request was sent, then timed out".to_owned(),
+        (_, Some(status)) if (200..300).contains(&status) => {
+            format!("the server answered HTTP {status}, then the answer was cut short")
+        }
+        (_, Some(status)) => format!("a gateway answered HTTP {status}"),
+        _ => "the connection was lost after the request was sent".to_owned(),
+    };
+    error.with_kind(Kind::UnknownOutcome).with_detail(format!(
+        "{what}, so the record may have been created; it was not sent again: look it up by a unique field before retrying"
+    ))
 }
 
 /// `Retry-After` as seconds or as an HTTP date.
@@ -257,8 +288,15 @@ impl Client {
             let url = self.url(call).map_err(|e| e.with_request(&method, &path))?;
             let started = Instant::now();
             let mut token = inner.auth.token().await.map_err(|e| e.with_request(&method, &path))?;
+            let idempotent = call.idempotent();
+            let retries = inner.retry.max_attempts > 1;
             let mut refreshed = false;
             let mut attempt: u32 = 0;
+            // Attempts that used up one of `max_attempts` (refusals do not), and refusals in a row.
+            let mut charged: u32 = 0;
+            let mut refusals: u32 = 0;
+            // A retried attempt whose answer was lost may have been carried out.
+            let mut lost_before = false;
             loop {
                 attempt += 1;
                 let span = tracing::debug_span!(
@@ -267,17 +305,36 @@ impl Client {
                     status = tracing::field::Empty,
                     latency_ms = tracing::field::Empty
                 );
+                let lane = inner.pacer.acquire().await;
                 let result = self.attempt(call, &url, &token, &mut on_success).instrument(span).await;
                 let failure = match result {
-                    Ok(v) => return Ok(v),
+                    Ok(v) => {
+                        inner.pacer.succeeded();
+                        return Ok(v);
+                    }
                     Err(f) => f,
                 };
-                let error = failure
-                    .error
-                    .with_request(&method, &path)
-                    .with_retry_after(failure.retry_after)
+                let mut error = failure.error.with_request(&method, &path).with_retry_after(failure.retry_after)
                     .redacted(&crate::redact::for_token(&token));
-                inner.meter.record_failure(&error);
+                inner.meter.record_failure(&error, failure.retry == Retryable::Refused);
+                if failure.retry == Retryable::Refused {
+                    if !retries || refusals >= inner.retry.max_refusals {
+                        return Err(error);
+                    }
+                    refusals += 1;
+                    let pause = inner.retry.delay(refusals, failure.retry_after);
+                    if started.elapsed().saturating_add(pause) <= inner.retry.total_budget {
+                        // Shared: every request of this client waits out the pause.
+                        inner.pacer.refused(&lane, pause, error.status() == Some(429));
+                        drop(lane);
+                        tracing::warn!(attempt, delay_ms = millis(pause), error = %error, "refused; retrying after a pause shared by every request");
+                        continue;
+                    }
+                    return Err(error);
+                }
+                drop(lane);
+                refusals = 0;
+                charged += 1;
                 if failure.auth && !refreshed {
                     refreshed = true;
                     if let Some(fresh) = inner.auth.refresh().await.map_err(|e| e.with_request(&method, &path))? {
@@ -286,16 +343,21 @@ impl Client {
                         continue;
                     }
                 }
-                if failure.retry.allows(call.idempotent()) && attempt < inner.retry.max_attempts {
-                    let delay = inner.retry.delay(attempt, failure.retry_after);
+                if failure.retry.allows(idempotent) && charged < inner.retry.max_attempts {
+                    let delay = inner.retry.delay(charged, failure.retry_after);
                     if started.elapsed().saturating_add(delay) <= inner.retry.total_budget {
-                        if let Some(ra) = failure.retry_after {
-                            inner.pacer.hold_off(ra).await;
-                        }
-                        tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                        tracing::warn!(attempt, delay_ms = millis(delay), error = %error, "retrying");
+                        lost_before |= failure.lost;
                         tokio::time::sleep(delay).await;
                         continue;
                     }
+                }
+                let gateway = matches!(error.status(), Some(502 | 504));
+                if !idempotent && (failure.lost || gateway) {
+                    error = unknown_outcome(error);
+                }
+                if lost_before {
+                    error = error.after_loss();
                 }
                 return Err(error);
             }
@@ -316,7 +378,6 @@ impl Client {
         Fut: Future<Output = Result<T, Failure>>,
     {
         let inner = &self.inner;
-        let _permit = inner.pacer.acquire().await;
         let mut rb = inner
             .http
             .request(call.method.clone(), url.clone())
@@ -343,7 +404,13 @@ impl Client {
         let status = resp.status().as_u16();
         span.record("status", status);
         if resp.status().is_success() {
-            return on_success(status, resp).await;
+            return on_success(status, resp).await.map_err(|mut f| {
+                if f.lost {
+                    // What a cut-short success says about a create: it happened.
+                    f.error = f.error.with_status(status);
+                }
+                f
+            });
         }
         let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         // An error body is small; if it cannot be read, the status still says what happened.
@@ -363,8 +430,13 @@ impl Client {
             error,
             retry: Retryable::for_status(status),
             retry_after,
+            lost: false,
         })
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn resp_is_redirect(status: u16) -> bool {

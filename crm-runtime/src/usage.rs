@@ -3,6 +3,10 @@
 //! hook called on every failed call.
 //!
 //! A call is one HTTP request sent, retries included, because that is what the CRM counts.
+//! Calls the server refused (429, 503: nothing was done) are counted among the failed ones and
+//! also on their own, so `calls - failed` is the number of requests that did their job: a
+//! stream of 100 pages makes 100 such calls whatever its prefetch, plus whatever the server
+//! refused under a rate limit.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,6 +21,9 @@ pub struct Usage {
     pub calls: u64,
     /// Of those, the ones that failed (non-success status or transport failure).
     pub failed: u64,
+    /// Of the failed ones, those the server refused without acting (429, 503), which the
+    /// client waited out and sent again.
+    pub refused: u64,
     /// The call budget, if one was set.
     pub budget: Option<u64>,
 }
@@ -65,6 +72,7 @@ impl fmt::Debug for UsageConfig {
 pub(crate) struct Meter {
     calls: AtomicU64,
     failed: AtomicU64,
+    refused: AtomicU64,
     budget: Option<u64>,
     thresholds: Vec<Threshold>,
     on_failure: Option<FailureFn>,
@@ -83,6 +91,7 @@ impl Meter {
         Meter {
             calls: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             budget: config.budget,
             thresholds: config
                 .thresholds
@@ -101,6 +110,7 @@ impl Meter {
         Usage {
             calls: self.calls.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
             budget: self.budget,
         }
     }
@@ -119,8 +129,11 @@ impl Meter {
         }
     }
 
-    pub(crate) fn record_failure(&self, err: &Error) {
+    pub(crate) fn record_failure(&self, err: &Error, refused: bool) {
         self.failed.fetch_add(1, Ordering::Relaxed);
+        if refused {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
         if let Some(hook) = &self.on_failure {
             hook(err);
         }

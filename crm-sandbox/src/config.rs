@@ -47,8 +47,12 @@ pub struct Faults {
     pub error_rate: f64,
     /// Added latency before every answer, in milliseconds.
     pub latency_ms: u64,
-    /// Probability that the connection is dropped after the headers are sent.
+    /// Probability that the connection is dropped after the headers are sent (the request was
+    /// carried out; half the body arrives).
     pub drop_rate: f64,
+    /// Probability that the request is carried out and the connection then closed without
+    /// any answer: what a client sees when a server or proxy dies after acting.
+    pub drop_before_answer_rate: f64,
     /// Probability that a successful body is cut in half (with a matching `Content-Length`).
     pub truncate_rate: f64,
 }
@@ -60,11 +64,18 @@ impl Faults {
         for (name, p) in [
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
+            ("drop_before_answer_rate", self.drop_before_answer_rate),
             ("truncate_rate", self.truncate_rate),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("{name} must be between 0 and 1, got {p}"));
             }
+        }
+        if self.drop_rate + self.drop_before_answer_rate > 1.0 {
+            return Err(format!(
+                "drop_rate + drop_before_answer_rate must be at most 1, got {}",
+                self.drop_rate + self.drop_before_answer_rate
+            ));
         }
         if self.latency_ms > MAX_LATENCY_MS {
             return Err(format!(

@@ -1,5 +1,5 @@
-//! Injected faults: rate limit, daily quota, random 500/503, latency, dropped connections and
-//! truncated bodies. Off by default; set by [`crate::Config::with_faults`], by flags, or at run
+//! Injected faults: rate limit, daily quota, random 500/503, latency, dropped connections (mid
+//! body, or before any answer, both after the request was carried out) and truncated bodies. Off by default; set by [`crate::Config::with_faults`], by flags, or at run
 //! time through `PUT /__sandbox/faults`.
 //!
 //! Decisions come from a generator seeded with the sandbox seed that draws the same number of
@@ -12,6 +12,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -34,6 +35,7 @@ struct Decision {
     reject: Option<Error>,
     latency: Duration,
     drop: bool,
+    drop_before_answer: bool,
     truncate: bool,
 }
 
@@ -112,6 +114,9 @@ impl FaultState {
             return out;
         }
         out.drop = d < f.drop_rate;
+        // The same draw, on the range after `drop_rate`'s, so adding this fault leaves the
+        // decisions of every existing configuration as they were.
+        out.drop_before_answer = !out.drop && d < f.drop_rate + f.drop_before_answer_rate;
         out.truncate = t < f.truncate_rate;
         out
     }
@@ -157,6 +162,17 @@ pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next:
         return err.into_response();
     }
     let resp = next.run(req).await;
+    if decision.drop_before_answer {
+        // The handler has acted. A body that fails before its first byte, with no length
+        // announced, makes the server abort the connection before the head is written.
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection closed before the answer (injected)",
+        ))];
+        return Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)));
+    }
     if !decision.drop && !decision.truncate {
         return resp;
     }
@@ -175,17 +191,21 @@ pub(crate) async fn layer(State(state): State<crate::State>, req: Request, next:
     if decision.drop {
         // Headers announce the full length; the body stops half way with an error, which makes
         // the server abort the connection.
-        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-            Ok(half),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "connection dropped (injected)",
-            )),
-        ];
+        // The pause between the half and the error lets the server flush the head and the
+        // half first; without it, both can be discarded together and nothing is sent at all.
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(half)]).chain(
+            futures::stream::once(async {
+                tokio::task::yield_now().await;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection dropped (injected)",
+                ))
+            }),
+        );
         parts
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        return Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)));
+        return Response::from_parts(parts, Body::from_stream(chunks));
     }
     parts
         .headers

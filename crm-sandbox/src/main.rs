@@ -58,6 +58,9 @@ struct Args {
     /// Probability (0..1) that a connection is dropped mid-response.
     #[arg(long, default_value_t = 0.0)]
     drop_rate: f64,
+    /// Probability (0..1) that a request is carried out and the connection closed unanswered.
+    #[arg(long, default_value_t = 0.0)]
+    drop_before_answer_rate: f64,
     /// Probability (0..1) that a response body is cut in half.
     #[arg(long, default_value_t = 0.0)]
     truncate_rate: f64,
@@ -111,6 +114,7 @@ async fn run(args: Args) -> Result<(), crm_sandbox::Error> {
             error_rate: args.error_rate,
             latency_ms: args.latency_ms,
             drop_rate: args.drop_rate,
+            drop_before_answer_rate: args.drop_before_answer_rate,
             truncate_rate: args.truncate_rate,
         });
     if args.auth_402 {

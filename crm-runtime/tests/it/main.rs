@@ -6,6 +6,8 @@ mod echo;
 mod errors;
 mod hostile;
 mod pagination;
+mod retries;
 mod sandbox;
+mod soak;
 mod transport;
 mod typed;

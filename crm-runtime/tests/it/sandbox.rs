@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{Account, Accounts, fast_retry};
 
-const TOKEN: &str = "sandbox-token-7d1e";
+pub(crate) const TOKEN: &str = "sandbox-token-7d1e";
 
 pub(crate) async fn start(records: u32) -> (crm_sandbox::Running, Client) {
     let sandbox = crm_sandbox::spawn(crm_sandbox::Config::new(TOKEN).with_records(records))
@@ -26,7 +26,7 @@ pub(crate) async fn start(records: u32) -> (crm_sandbox::Running, Client) {
     (sandbox, client)
 }
 
-async fn set_faults(sandbox: &crm_sandbox::Running, faults: Value) {
+pub(crate) async fn set_faults(sandbox: &crm_sandbox::Running, faults: Value) {
     let resp = reqwest::Client::new()
         .put(format!("{}/__sandbox/faults", sandbox.base_url))
         .bearer_auth(TOKEN)
@@ -324,14 +324,7 @@ async fn an_export_under_faults_loses_and_repeats_nothing() {
     )
     .await;
     for prefetch in [1usize, 4] {
-        let all: Vec<RawRecord> = client
-            .object("accounts")
-            .list()
-            .prefetch(prefetch)
-            .items()
-            .try_collect()
-            .await
-            .expect("export");
+        let all = crate::soak::accounts(&client, prefetch).await;
         let ids: Vec<u64> = all.iter().map(|r| r.id().expect("id")).collect();
         let unique: BTreeSet<u64> = ids.iter().copied().collect();
         assert_eq!(ids.len() as u64, expected);

@@ -25,12 +25,7 @@ async fn a_post_is_not_retried_once_it_may_have_reached_the_server() {
     let new = NewAccount {
         name: "Once".into(),
     };
-    for fault in [
-        Fault::Drop,
-        Fault::Status(503, None),
-        Fault::Status(429, Some(0)),
-        Fault::Truncate,
-    ] {
+    for fault in [Fault::Drop, Fault::Truncate, Fault::CutJson] {
         mock.fault(fault.clone());
         let before = mock.requests().len();
         let err = client
@@ -38,6 +33,7 @@ async fn a_post_is_not_retried_once_it_may_have_reached_the_server() {
             .await
             .expect_err("fault must surface");
         assert_eq!(mock.requests().len(), before + 1, "{fault:?} was retried");
+        assert!(err.is_unknown_outcome(), "{fault:?}: {err:?}");
         assert!(
             err.method() == Some("POST") && err.path() == Some("/accounts"),
             "{err:?}"
@@ -128,7 +124,7 @@ async fn a_huge_retry_after_ends_retrying_instead_of_panicking() {
         assert_eq!(mock.requests().len(), before + 1, "{value} was retried");
         assert!(
             err.to_string()
-                .starts_with("GET /accounts: rate limited (HTTP 429): Invalid Request error: Too Many Attempts.; retry after 1"),
+                .ends_with("Too Many Attempts.; retry after more than a year"),
             "{err}"
         );
     }

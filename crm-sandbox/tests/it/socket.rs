@@ -103,6 +103,52 @@ async fn dropped_connections_fail_the_read() {
 }
 
 #[tokio::test]
+async fn a_connection_closed_before_the_answer_still_carried_out_the_create() {
+    let faults = crm_sandbox::Faults {
+        drop_before_answer_rate: 1.0,
+        ..crm_sandbox::Faults::default()
+    };
+    let sbx = crm_sandbox::spawn(config().with_records(1).with_faults(faults))
+        .await
+        .expect("spawn");
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/accounts", sbx.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({"name": "Created, never answered"}))
+        .send()
+        .await;
+    // No status line at all: the client cannot tell whether anything happened.
+    let err = r.expect_err("no answer must arrive");
+    assert!(!err.is_connect(), "the connection was made: {err:?}");
+    assert_eq!(
+        sbx.state.calls().total,
+        1,
+        "the request reached the server once"
+    );
+    let off = client
+        .put(format!("{}/__sandbox/faults", sbx.base_url))
+        .bearer_auth(TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(off.status(), 200);
+    let r = client
+        .get(format!(
+            "{}/accounts?q={}",
+            sbx.base_url, r#"{"name":"Created, never answered"}"#
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("send");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["metadata"]["total_count"], 1, "{v}");
+    sbx.shutdown().await;
+}
+
+#[tokio::test]
 async fn data_survives_a_restart_with_a_db_file() {
     let db = temp_path("persist.sqlite");
     let first = crm_sandbox::spawn(config().with_records(3).with_db(&db))
