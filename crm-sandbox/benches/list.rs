@@ -1,5 +1,6 @@
 //! List throughput at `limit=100` over 100k accounts: unfiltered (the baseline), with a `$con`
-//! filter, with a two-field order, and deep in the pages. Run with
+//! filter, with a two-field order, deep in the pages, and the shapes keyset and incremental
+//! export ask (`id $gt` in id order, alone and with a filter; a recent `modifieddate $gte`). Run with
 //! `cargo bench -p crm-sandbox --bench list`; results are recorded in BENCHMARKS.md as ratios
 //! to the unfiltered list measured in the same run.
 
@@ -55,7 +56,39 @@ fn bench(c: &mut Criterion) {
                 enc(r#"{"type": "asc", "name": "desc"}"#)
             ),
         ),
+        (
+            "two_field_order_page_500",
+            format!(
+                "/accounts?limit=100&page=500&order={}",
+                enc(r#"{"type": "asc", "name": "desc"}"#)
+            ),
+        ),
         ("page_500", "/accounts?limit=100&page=500".to_owned()),
+        (
+            "keyset_mid",
+            format!(
+                "/accounts?limit=100&order={}&q={}",
+                enc(r#"{"id": "asc"}"#),
+                enc(r#"{"id": {"$gt": 50000}}"#)
+            ),
+        ),
+        (
+            "keyset_mid_with_type",
+            format!(
+                "/accounts?limit=100&order={}&q={}",
+                enc(r#"{"id": "asc"}"#),
+                enc(r#"{"type": "Client", "id": {"$gt": 50000}}"#)
+            ),
+        ),
+        (
+            // Seeded dates spread over 2015-2026: a few hundred records are this recent.
+            "modified_since_recent",
+            format!(
+                "/accounts?limit=100&order={}&q={}",
+                enc(r#"{"id": "asc"}"#),
+                enc(r#"{"modifieddate": {"$gte": "2026-12-20 00:00:00"}}"#)
+            ),
+        ),
     ];
     let mut group = c.benchmark_group("list_100k");
     group
