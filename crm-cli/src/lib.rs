@@ -1,6 +1,7 @@
 //! The library behind the `crm` command line, also used by `cargo xtask`: the client from the
-//! environment, error wording, and `refresh-schema`.
+//! environment, error wording, `refresh-schema`, and the CSV codec of records.
 
+pub mod csv;
 pub mod refresh;
 
 use crm_runtime::Client;
