@@ -41,6 +41,17 @@ fn record(object: &ObjectDef, n: i64) -> Map<String, Value> {
         .collect()
 }
 
+/// The API name of the object's first field of this type.
+fn field_of(object: &ObjectDef, ty: &str) -> String {
+    object
+        .fields
+        .iter()
+        .find(|f| f.ty.as_str() == ty)
+        .unwrap()
+        .api_name
+        .clone()
+}
+
 fn write(codec: &Codec<'_>, records: &[Map<String, Value>]) -> Vec<u8> {
     let mut out = Vec::new();
     codec.write(&mut out, records).unwrap();
@@ -63,25 +74,9 @@ fn every_field_type_of_the_snapshot_round_trips() {
         }
         types.extend(object.fields.iter().map(|f| f.ty.as_str().to_owned()));
     }
-    for t in [
-        "id",
-        "text",
-        "long_text",
-        "email",
-        "phone",
-        "url",
-        "integer",
-        "decimal",
-        "currency",
-        "percent",
-        "boolean",
-        "date",
-        "datetime",
-        "lookup",
-        "reference",
-        "user",
-    ] {
-        assert!(types.contains(t), "the snapshot has no {t} field to test");
+    // A snapshot without `unknown` fields is the healthy case; every other type is there.
+    for t in FieldType::NAMES.iter().filter(|t| **t != "unknown") {
+        assert!(types.contains(*t), "the snapshot has no {t} field to test");
     }
 }
 
@@ -113,23 +108,12 @@ fn wire_variants_read_back_typed_and_empty_cells_are_absent() {
                 .all(|t| o.fields.iter().any(|f| f.ty.as_str() == *t))
         })
         .unwrap();
-    let of = |t: &str| {
-        object
-            .fields
-            .iter()
-            .find(|f| f.ty.as_str() == t)
-            .unwrap()
-            .api_name
-            .clone()
-    };
-    let (b, c, u) = (of("boolean"), of("currency"), of("user"));
-    let text_field = object
-        .fields
-        .iter()
-        .find(|f| f.ty == FieldType::Text)
-        .unwrap()
-        .api_name
-        .clone();
+    let (b, c, u) = (
+        field_of(object, "boolean"),
+        field_of(object, "currency"),
+        field_of(object, "user"),
+    );
+    let text_field = field_of(object, "text");
     // As the API sends them: 0/1, a number for money, an id as a string, "" and null.
     let wire = json!({b.clone(): 1, c.clone(): 420, u.clone(): "90505", text_field.clone(): "", "id": null});
     let codec = Codec::new(object, Header::ApiNames).unwrap();
@@ -165,20 +149,7 @@ fn read_error(object: &ObjectDef, csv: &str) -> String {
 fn read_errors_name_the_line_and_column() {
     let dict = snapshot();
     let accounts = dict.object("accounts").unwrap();
-    let date = accounts
-        .fields
-        .iter()
-        .find(|f| f.ty == FieldType::Date)
-        .unwrap()
-        .api_name
-        .clone();
-    let boolean = accounts
-        .fields
-        .iter()
-        .find(|f| f.ty == FieldType::Boolean)
-        .unwrap()
-        .api_name
-        .clone();
+    let (date, boolean) = (field_of(accounts, "date"), field_of(accounts, "boolean"));
     let cases = [
         (
             "id,nmae\n1,x\n".to_owned(),
@@ -208,13 +179,7 @@ fn read_errors_name_the_line_and_column() {
     for (csv, want) in cases {
         assert_eq!(read_error(accounts, &csv), want, "{csv}");
     }
-    let money = accounts
-        .fields
-        .iter()
-        .find(|f| f.ty == FieldType::Currency)
-        .unwrap()
-        .api_name
-        .clone();
+    let money = field_of(accounts, "currency");
     assert_eq!(
         read_error(accounts, &format!("{money}\n12,5\n")),
         "line 2: 2 cells, the header has 1"
