@@ -65,8 +65,8 @@ pub(crate) struct Page {
     pub(crate) offset: u64,
 }
 
-/// Whether the store keeps an index on fields of this type (long text is never filtered by
-/// anything an index serves, and would double the table's size).
+/// Whether the store keeps an index on fields of this type: not on long text, whose values are
+/// large and which lists are not ordered or ranged by in practice.
 pub(crate) fn has_index(ty: &FieldType) -> bool {
     !matches!(ty, FieldType::LongText)
 }
