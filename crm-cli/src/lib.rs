@@ -1,7 +1,8 @@
 //! The library behind the `crm` command line, also used by `cargo xtask`: the client from the
-//! environment, error wording, `check` and `refresh-schema`.
+//! environment, error wording, `check`, `refresh-schema`, and the CSV codec of records.
 
 pub mod check;
+pub mod csv;
 pub mod refresh;
 
 use crm_runtime::Client;

@@ -10,7 +10,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::query::{self, Sql, quote};
+use crate::query::{self, Order, Sql, quote};
 use crate::record::{self, Record};
 use crate::store::{Page, Store};
 use crate::write::{self, Mode};
@@ -26,7 +26,7 @@ type Params = std::result::Result<Query<Vec<(String, String)>>, QueryRejection>;
 struct ListParams {
     page: Page,
     filter: Sql,
-    order: String,
+    order: Order,
     lines: bool,
 }
 
@@ -66,20 +66,12 @@ fn list_params(object: &ObjectDef, params: Params) -> Result<ListParams> {
     };
     let offset = (page - 1).saturating_mul(limit);
     let filter = match param(&params, "q") {
-        None => Sql {
-            text: "1".into(),
-            params: Vec::new(),
-        },
-        Some(q) if q.trim().is_empty() => Sql {
-            text: "1".into(),
-            params: Vec::new(),
-        },
-        Some(q) => query::parse_filter(object, q)?,
+        Some(q) if !q.trim().is_empty() => query::parse_filter(object, q)?,
+        _ => Sql::all(),
     };
     let order = match param(&params, "order") {
-        None => "\"id\" ASC".into(),
-        Some(o) if o.trim().is_empty() => "\"id\" ASC".into(),
-        Some(o) => query::parse_order(object, o)?,
+        Some(o) if !o.trim().is_empty() => query::parse_order(object, o)?,
+        _ => Order::default(),
     };
     let lines = param(&params, "lines").is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
     Ok(ListParams {
@@ -182,7 +174,11 @@ pub(crate) async fn nested(
         return Err(not_found());
     }
     let mut p = list_params(&child, params)?;
-    p.filter.text = format!("({}) AND {} = ?", p.filter.text, quote(&link));
+    let link = format!(" AND {} = ?", quote(&link));
+    p.filter.text = format!("({}){link}", p.filter.text);
+    if let Some(s) = &mut p.filter.selective {
+        *s = format!("({s}){link}");
+    }
     p.filter.params.push(SqlValue::Integer(id));
     list_response(&state, child, p).await
 }

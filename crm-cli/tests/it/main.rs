@@ -5,6 +5,7 @@
 
 mod check;
 mod commands;
+mod csv;
 mod hostile;
 mod provenance;
 mod refresh;
