@@ -105,9 +105,17 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
         }
     }
     ///The body of a create request for `notes`, made with [`Note::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewNote {
         title: ::core::option::Option<::std::string::String>,
+    }
+    impl<'a> ::core::default::Default for NewNote
+    where
+        NewNote: __contract::NoDefault<'a>,
+    {
+        fn default() -> Self {
+            <Self as __contract::NoDefault<'a>>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewNote {
         type Object = Note;
@@ -132,7 +140,9 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     impl NewNoteBuilder {
         fn new() -> Self {
             NewNoteBuilder {
-                body: ::core::default::Default::default(),
+                body: NewNote {
+                    title: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -148,7 +158,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -184,7 +197,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
     }
@@ -212,5 +228,20 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
         pub const TITLE: ::crm_runtime::__private::TextField<Note> = ::crm_runtime::__private::TextField::new(
             "title",
         );
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        #[diagnostic::on_unimplemented(
+            message = "`NewNote` has no default value: start from `Note::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault<'a> {
+            fn unreachable() -> Self;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
     }
 }

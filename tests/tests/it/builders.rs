@@ -80,7 +80,7 @@ fn a_patch_leaves_sets_and_clears() {
         .name("Acme Ltd")
         .clear_phone()
         .leadscore(3)
-        .clear_type();
+        .clear_type_();
     assert_eq!(
         body(&p),
         json!({"name": "Acme Ltd", "phone": null, "leadscore": 3, "type": null})
