@@ -1,0 +1,10 @@
+// Only opportunities embed lines.
+crm_runtime::schema!("dictionaries", objects = ["accounts"]);
+
+fn list(q: crm_runtime::Query<account::Account>) -> crm_runtime::Query<account::Account> {
+    q.with_lines()
+}
+
+fn main() {
+    let _ = list;
+}
