@@ -15,6 +15,7 @@ use crate::names::{self, ident};
 /// The `__contract` module of an object: one trait per rule a misuse breaks.
 pub(crate) fn module(object: &ObjectDef) -> TokenStream {
     let create = names::create(object);
+    let create_ident = ident(&create);
     let no_default = format!(
         "`{create}` has no default value: start from `{}::builder()`, whose `build()` requires every mandatory field",
         object.type_name
@@ -47,9 +48,10 @@ pub(crate) fn module(object: &ObjectDef) -> TokenStream {
     quote! {
         #[doc(hidden)]
         pub mod __contract {
+            pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
             #[diagnostic::on_unimplemented(message = #no_default, label = "a create body comes only from its builder")]
-            pub trait NoDefault<'a> {
-                fn unreachable() -> Self;
+            pub trait NoDefault {
+                fn unreachable() -> super::#create_ident;
             }
             #(#read_only)*
             #(#mandatory)*
@@ -58,17 +60,19 @@ pub(crate) fn module(object: &ObjectDef) -> TokenStream {
 }
 
 /// `Default` for the create body, bounded on a trait nothing implements: `NewX::default()` and
-/// `Default::default()` both fail with the message that names the builder. A derived or absent
-/// `Default` would compile (derived) or say only "not implemented" (absent).
+/// `Default::default()` both fail with the message that names the builder. A derived `Default`
+/// would compile; none at all would say only "not implemented". The bound's self type is not the
+/// body itself because rustc reports the root obligation (`NewX: Default`, no message of ours)
+/// when the failing bound has the same self type.
 pub(crate) fn no_default(object: &ObjectDef) -> TokenStream {
     let create = ident(&names::create(object));
     quote! {
         impl<'a> ::core::default::Default for #create
         where
-            #create: __contract::NoDefault<'a>,
+            __contract::Create<'a>: __contract::NoDefault,
         {
             fn default() -> Self {
-                <Self as __contract::NoDefault<'a>>::unreachable()
+                <__contract::Create<'a> as __contract::NoDefault>::unreachable()
             }
         }
     }

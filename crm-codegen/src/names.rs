@@ -156,7 +156,10 @@ pub(crate) fn check(object: &ObjectDef, cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut constants = Namespace::new("constants of the `fields` module", &[]);
     let mut contract = Namespace::new(
         "traits of the `__contract` module",
-        &[("NoDefault", "the create body's missing `Default`")],
+        &[
+            ("NoDefault", "the create body's missing `Default`"),
+            ("Create", "the create body's missing `Default`"),
+        ],
     );
     let mut lookups = Namespace::new("types of the `lookups` module", &[]);
     let mut mandatory = Namespace::new(

@@ -122,10 +122,10 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     }
     impl<'a> ::core::default::Default for NewOpportunity
     where
-        NewOpportunity: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewOpportunity {
@@ -242,12 +242,13 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewOpportunity` has no default value: start from `Opportunity::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOpportunity;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
@@ -393,10 +394,10 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     }
     impl<'a> ::core::default::Default for NewOpportunityLine
     where
-        NewOpportunityLine: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewOpportunityLine {
@@ -566,12 +567,13 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewOpportunityLine` has no default value: start from `OpportunityLine::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOpportunityLine;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",

@@ -128,10 +128,10 @@ List `ticket_priority`: `High`, `Low`.*/
     }
     impl<'a> ::core::default::Default for NewTicket
     where
-        NewTicket: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewTicket {
@@ -460,12 +460,13 @@ List `ticket_priority`: `High`, `Low`.*/
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewTicket` has no default value: start from `Ticket::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewTicket;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",

@@ -157,10 +157,10 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl<'a> ::core::default::Default for NewOrder
     where
-        NewOrder: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewOrder {
@@ -393,12 +393,13 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewOrder` has no default value: start from `Order::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOrder;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",

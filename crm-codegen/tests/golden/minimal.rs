@@ -111,10 +111,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     }
     impl<'a> ::core::default::Default for NewNote
     where
-        NewNote: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewNote {
@@ -231,12 +231,13 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewNote` has no default value: start from `Note::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewNote;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",

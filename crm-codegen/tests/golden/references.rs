@@ -136,10 +136,10 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     }
     impl<'a> ::core::default::Default for NewCompany
     where
-        NewCompany: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewCompany {
@@ -340,12 +340,13 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewCompany` has no default value: start from `Company::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewCompany;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
@@ -492,10 +493,10 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     impl<'a> ::core::default::Default for NewPerson
     where
-        NewPerson: __contract::NoDefault<'a>,
+        __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
-            <Self as __contract::NoDefault<'a>>::unreachable()
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
     impl ::crm_runtime::__private::Create for NewPerson {
@@ -662,12 +663,13 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     }
     #[doc(hidden)]
     pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
         #[diagnostic::on_unimplemented(
             message = "`NewPerson` has no default value: start from `Person::builder()`, whose `build()` requires every mandatory field",
             label = "a create body comes only from its builder"
         )]
-        pub trait NoDefault<'a> {
-            fn unreachable() -> Self;
+        pub trait NoDefault {
+            fn unreachable() -> super::NewPerson;
         }
         #[diagnostic::on_unimplemented(
             message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",

@@ -6,5 +6,9 @@ fn list(q: crm_runtime::Query<account::Account>) -> crm_runtime::Query<account::
 }
 
 fn main() {
-    let _ = list;
+    let _ = (list, one);
+}
+
+async fn one(client: crm_runtime::Client, id: crm_runtime::Id<account::Account>) {
+    let _ = client.get_with_lines(id).await;
 }
