@@ -66,12 +66,25 @@ pub(crate) fn module(object: &ObjectDef) -> TokenStream {
 /// when the failing bound has the same self type.
 pub(crate) fn no_default(object: &ObjectDef) -> TokenStream {
     let create = ident(&names::create(object));
+    // The inherent twin wins path resolution for `NewX::default()`, whose error would otherwise
+    // be a generic "trait bounds were not satisfied".
     quote! {
         impl<'a> ::core::default::Default for #create
         where
             __contract::Create<'a>: __contract::NoDefault,
         {
             fn default() -> Self {
+                <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+            }
+        }
+
+        impl #create {
+            #[doc(hidden)]
+            #[allow(clippy::should_implement_trait)]
+            pub fn default<'a>() -> Self
+            where
+                __contract::Create<'a>: __contract::NoDefault,
+            {
                 <__contract::Create<'a> as __contract::NoDefault>::unreachable()
             }
         }

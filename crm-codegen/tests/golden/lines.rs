@@ -128,6 +128,16 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewOpportunity {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewOpportunity {
         type Object = Opportunity;
     }
@@ -397,6 +407,16 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewOpportunityLine {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }

@@ -134,6 +134,16 @@ List `ticket_priority`: `High`, `Low`.*/
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewTicket {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewTicket {
         type Object = Ticket;
     }

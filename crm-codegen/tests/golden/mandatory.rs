@@ -163,6 +163,16 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewOrder {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewOrder {
         type Object = Order;
     }

@@ -117,6 +117,16 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewNote {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewNote {
         type Object = Note;
     }

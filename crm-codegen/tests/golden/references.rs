@@ -142,6 +142,16 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewCompany {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewCompany {
         type Object = Company;
     }
@@ -496,6 +506,16 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
         __contract::Create<'a>: __contract::NoDefault,
     {
         fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewPerson {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }

@@ -298,6 +298,16 @@ Free text, may span lines.*/
             <__contract::Create<'a> as __contract::NoDefault>::unreachable()
         }
     }
+    impl NewThing {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
     impl ::crm_runtime::__private::Create for NewThing {
         type Object = Thing;
     }
