@@ -66,7 +66,15 @@ impl Client {
     where
         O: Record<Object = O> + HasLines,
     {
-        let object = O::API_NAME;
+        self.get_with_lines_as(id).await
+    }
+
+    /// One opportunity by id with its lines embedded, read into `R` (a projection, say).
+    pub async fn get_with_lines_as<R: Record>(&self, id: Id<R::Object>) -> Result<R, Error>
+    where
+        R::Object: HasLines,
+    {
+        let object = <R::Object as Object>::API_NAME;
         let call = Call::new(reqwest::Method::GET, [object.to_owned(), id.to_string()])
             .query("lines", "true");
         self.record_call(object, call).await
