@@ -8,8 +8,8 @@ use syn::{LitStr, Token};
 pub struct SchemaArgs {
     /// The snapshot directory (or file), relative to the invoking crate's manifest directory.
     pub path: LitStr,
-    /// Only these objects, by API name.
-    pub objects: Option<Vec<String>>,
+    /// Only these objects, by API name, as written (errors about one point at it).
+    pub objects: Option<Vec<LitStr>>,
     /// The runtime crate path, when it is re-exported.
     pub krate: Option<syn::Path>,
 }
@@ -45,7 +45,7 @@ impl Parse for SchemaArgs {
             let list;
             syn::bracketed!(list in input);
             let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?;
-            args.objects = Some(names.iter().map(LitStr::value).collect());
+            args.objects = Some(names.into_iter().collect());
         }
         if !input.is_empty() {
             return Err(input.error("unexpected input after the options"));

@@ -5,11 +5,15 @@
 //! per mandatory field; each bound is a trait of the `mandatory` module whose
 //! `#[diagnostic::on_unimplemented]` message names the missing field. Setting a field twice keeps
 //! the last value: every setter, mandatory or not, can be called again.
+//!
+//! The builder is the only way to a create body: its fields are private and its `Default` is a
+//! compile error pointing here (see `contract`).
 
-use crm_schema::{FieldType, ObjectDef};
+use crm_schema::ObjectDef;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::contract;
 use crate::names::{self, ident};
 use crate::types::{self, Context};
 
@@ -19,11 +23,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     let create = ident(&names::create(object));
     let builder = ident(&names::builder(object));
     let api = &object.api_name;
-    let writable: Vec<_> = object
-        .fields
-        .iter()
-        .filter(|f| !f.read_only && f.ty != FieldType::Id)
-        .collect();
+    let writable: Vec<_> = object.fields.iter().filter(|f| f.is_writable()).collect();
     let mandatory: Vec<_> = writable.iter().filter(|f| f.is_mandatory()).collect();
     let params: Vec<_> = mandatory.iter().map(|f| ident(&names::marker(f))).collect();
     let generics = if params.is_empty() {
@@ -36,6 +36,10 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let name = ident(&f.ident());
         let ty = cx.value_ty(object, f);
         quote!(#name: ::core::option::Option<#ty>,)
+    });
+    let empty_fields = writable.iter().map(|f| {
+        let name = ident(&f.ident());
+        quote!(#name: ::core::option::Option::None,)
     });
     let encode = writable.iter().map(|f| {
         let name = ident(&f.ident());
@@ -71,7 +75,8 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             },
         }
     });
-    let read_only = read_only_setters(object, cx);
+    let read_only = contract::read_only_setters(object);
+    let no_default = contract::no_default(object);
     let traits = mandatory.iter().zip(&params).map(|(f, p)| {
         let message = format!(
             "cannot build `{}`: the mandatory field `{}` (\"{}\") is not set",
@@ -122,10 +127,12 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     );
     quote! {
         #[doc = #create_doc]
-        #[derive(Debug, Clone, Default)]
+        #[derive(Debug, Clone)]
         pub struct #create {
             #(#body_fields)*
         }
+
+        #no_default
 
         impl #rt::Create for #create {
             type Object = #t;
@@ -149,7 +156,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
         impl #builder #unset {
             fn new() -> Self {
-                #builder { body: ::core::default::Default::default(), state: ::core::marker::PhantomData }
+                #builder { body: #create { #(#empty_fields)* }, state: ::core::marker::PhantomData }
             }
         }
 
@@ -172,23 +179,4 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             #(#traits)*
         }
     }
-}
-
-/// Hidden setters for read-only fields, so that setting one is an error that says why.
-pub(crate) fn read_only_setters(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
-    let rt = &cx.rt;
-    let methods = object
-        .fields
-        .iter()
-        .filter(|f| f.read_only || f.ty == FieldType::Id)
-        .map(|f| {
-            let name = ident(&f.ident());
-            quote! {
-                #[doc(hidden)]
-                pub fn #name<V: #rt::ReadOnlyField>(self, _value: V) -> Self {
-                    self
-                }
-            }
-        });
-    quote!(#(#methods)*)
 }

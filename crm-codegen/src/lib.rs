@@ -11,6 +11,8 @@
 //! - `records`: the read model (`Account`), its tolerant decoder and the `Object`/`Record`
 //!   impls;
 //! - `builders`: the create body (`NewAccount`) and its typestate builder;
+//! - `contract`: misuses (a default create body, setting a read-only field, clearing a mandatory
+//!   one) turned into compile errors that say what to do instead;
 //! - `patches`: the update body (`AccountPatch`);
 //! - `lookups`: open enums for dropdown fields;
 //! - `filters`: the `fields` module of typed filter constants;
@@ -22,6 +24,7 @@
 
 pub mod args;
 mod builders;
+mod contract;
 mod filters;
 mod lookups;
 pub mod names;
@@ -95,6 +98,9 @@ pub struct Diagnostic {
     pub object: Option<String>,
     /// The field (API name) it concerns, if one.
     pub field: Option<String>,
+    /// An object asked for (`objects = [..]`) that the snapshot does not have, so that the macro
+    /// can point at the name that was asked for.
+    pub requested: Option<String>,
     /// What is wrong and how to fix it.
     pub message: String,
 }
@@ -153,6 +159,7 @@ impl Generator {
                         None => problems.push(Diagnostic {
                             object: None,
                             field: None,
+                            requested: Some(name.clone()),
                             message: format!(
                                 "object `{name}` is not in the snapshot; it has {}",
                                 dict.iter()
@@ -206,6 +213,7 @@ fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
     let patch = patches::generate(object, cx);
     let lookups = lookups::generate(object, cx);
     let fields = filters::generate(object, cx);
+    let contract = contract::module(object);
     quote! {
         #[doc = #doc]
         pub mod #module {
@@ -214,6 +222,7 @@ fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
             #patch
             #lookups
             #fields
+            #contract
         }
     }
 }

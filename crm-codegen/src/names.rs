@@ -3,6 +3,10 @@
 //! Field and variant identifiers come from `crm_schema::naming` (validated there); this module
 //! derives the names built from them (`clear_phone`, `AccountType`, `NAME`) and reports any two
 //! that land on one Rust name in one namespace, naming both fields and the `rename` that fixes it.
+//!
+//! Every name of one field is built from its one identifier (`FieldDef::ident`) without change:
+//! the record field and setter `type_`, the clear `clear_type_`, the filter constant `TYPE_`
+//! (uppercased), the per-field traits `Type_`... (UpperCamelCase).
 
 use std::collections::BTreeMap;
 
@@ -54,14 +58,20 @@ pub fn marker(f: &FieldDef) -> String {
     type_ident(&f.ident())
 }
 
-/// The patch method that clears a field: `clear_phone`.
+/// The patch method that clears a field: `clear_` and the field's identifier, unchanged
+/// (`clear_phone`, `clear_type_`), so every name of a field contains the same spelling.
 pub fn clear(f: &FieldDef) -> String {
-    format!("clear_{}", f.ident().trim_end_matches('_'))
+    format!("clear_{}", f.ident())
 }
 
-/// Fields a patch may clear: any that may be empty, so not the required ones.
-pub(crate) fn clearable(f: &FieldDef) -> bool {
-    !f.required && !f.read_only
+/// The trait of the `__contract` module that a read-only field's hidden setter requires.
+pub(crate) fn read_only_rule(f: &FieldDef) -> String {
+    format!("ReadOnly{}", marker(f))
+}
+
+/// The trait of the `__contract` module that a mandatory field's hidden clear requires.
+pub(crate) fn clear_rule(f: &FieldDef) -> String {
+    format!("Mandatory{}", marker(f))
 }
 
 /// Names used in one namespace, with who uses them.
@@ -90,6 +100,7 @@ impl Namespace {
         let diag = |message: String| Diagnostic {
             object: Some(object.api_name.clone()),
             field: Some(field.api_name.clone()),
+            requested: None,
             message,
         };
         if !is_ident(&name) {
@@ -98,7 +109,7 @@ impl Namespace {
         }
         if let Some(first) = self.taken.get(&name) {
             out.push(diag(format!(
-                "{by} and {first} are both named `{name}` ({}); add \"rename\": \"<identifier>\" to field `{}` in `{}.json`, then run `cargo xtask check`",
+                "{by} and {first} are both named `{name}` ({}); add \"rename\": \"<identifier>\" to field `{}` in `{}.json`, then run `crm check`",
                 self.what, field.api_name, object.api_name
             )));
             return;
@@ -143,6 +154,13 @@ pub(crate) fn check(object: &ObjectDef, cx: &Context<'_>) -> Vec<Diagnostic> {
         &[("build", "the builder's `build`")],
     );
     let mut constants = Namespace::new("constants of the `fields` module", &[]);
+    let mut contract = Namespace::new(
+        "traits of the `__contract` module",
+        &[
+            ("NoDefault", "the create body's missing `Default`"),
+            ("Create", "the create body's missing `Default`"),
+        ],
+    );
     let mut lookups = Namespace::new("types of the `lookups` module", &[]);
     let mut mandatory = Namespace::new(
         "traits of the `mandatory` module and type parameters of the builder",
@@ -155,23 +173,41 @@ pub(crate) fn check(object: &ObjectDef, cx: &Context<'_>) -> Vec<Diagnostic> {
         let field = format!("field `{}`", f.api_name);
         members.claim(f.ident(), field.clone(), object, f, &mut out);
         constants.claim(constant(f), field.clone(), object, f, &mut out);
-        if !f.read_only && f.ty != FieldType::Id {
+        // Read-only fields have a hidden setter and mandatory ones a hidden clear (see
+        // `contract`): they take their names too.
+        setters.claim(
+            f.ident(),
+            format!("the setter of {field}"),
+            object,
+            f,
+            &mut out,
+        );
+        if f.is_writable() {
             setters.claim(
-                f.ident(),
-                format!("the setter of {field}"),
+                clear(f),
+                format!("the method clearing {field}"),
                 object,
                 f,
                 &mut out,
             );
-            if clearable(f) {
-                setters.claim(
-                    clear(f),
-                    format!("the method clearing {field}"),
-                    object,
-                    f,
-                    &mut out,
-                );
-            }
+        }
+        if !f.is_writable() {
+            contract.claim(
+                read_only_rule(f),
+                format!("the read-only rule of {field}"),
+                object,
+                f,
+                &mut out,
+            );
+        }
+        if f.is_mandatory() {
+            contract.claim(
+                clear_rule(f),
+                format!("the mandatory rule of {field}"),
+                object,
+                f,
+                &mut out,
+            );
         }
         if f.ty == FieldType::Lookup {
             types.claim(
@@ -204,6 +240,7 @@ pub(crate) fn check(object: &ObjectDef, cx: &Context<'_>) -> Vec<Diagnostic> {
                     out.push(Diagnostic {
                         object: Some(object.api_name.clone()),
                         field: Some(f.api_name.clone()),
+                        requested: None,
                         message: format!("value `{}` maps to `{}`, which is not a Rust identifier; add \"rename\" to the value", v.value, v.ident()),
                     });
                 }
@@ -214,6 +251,7 @@ pub(crate) fn check(object: &ObjectDef, cx: &Context<'_>) -> Vec<Diagnostic> {
         out.push(Diagnostic {
             object: Some(object.api_name.clone()),
             field: None,
+            requested: None,
             message: format!(
                 "the module name `{}` is not a Rust identifier; change `type_name`",
                 object.module_name()

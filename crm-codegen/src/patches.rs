@@ -2,7 +2,7 @@
 //! (fields that may be empty only). Only touched fields are serialised; a cleared field is sent
 //! as `null`.
 
-use crm_schema::{FieldType, ObjectDef};
+use crm_schema::ObjectDef;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -13,11 +13,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     let t = ident(&object.type_name);
     let patch = ident(&names::patch(object));
-    let writable: Vec<_> = object
-        .fields
-        .iter()
-        .filter(|f| !f.read_only && f.ty != FieldType::Id)
-        .collect();
+    let writable: Vec<_> = object.fields.iter().filter(|f| f.is_writable()).collect();
     let members = writable.iter().map(|f| {
         let name = ident(&f.ident());
         let ty = cx.value_ty(object, f);
@@ -41,7 +37,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
                 self
             }
         };
-        if !names::clearable(f) {
+        if !f.is_clearable() {
             return set;
         }
         let clear = ident(&names::clear(f));
@@ -56,7 +52,8 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
     });
-    let read_only = crate::builders::read_only_setters(object, cx);
+    let read_only = crate::contract::read_only_setters(object);
+    let mandatory = crate::contract::mandatory_clears(object);
     let doc = format!(
         "The body of an update request for `{}`, made with [`{}::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.",
         object.api_name, object.type_name
@@ -72,6 +69,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         impl #patch {
             #(#methods)*
             #read_only
+            #mandatory
         }
 
         impl #rt::Patch for #patch {

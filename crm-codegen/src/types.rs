@@ -92,10 +92,14 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The argument type of the field's setters: text takes anything that converts to `String`.
+    /// The argument type of the field's setters: text takes anything that converts to `String`,
+    /// numbers anything that converts without loss (`.turnover(1000)`, `.leadscore(5u8)`).
+    /// Other kinds take their exact type: `Id::new(5)` and `"..".parse()` need the target type
+    /// to infer theirs, which `impl Into<_>` would hide.
     pub(crate) fn arg_ty(&self, object: &ObjectDef, f: &FieldDef) -> TokenStream {
-        if f.ty.is_text() {
-            quote!(impl ::core::convert::Into<::std::string::String>)
+        if converts(f) {
+            let ty = self.value_ty(object, f);
+            quote!(impl ::core::convert::Into<#ty>)
         } else {
             self.value_ty(object, f)
         }
@@ -103,7 +107,7 @@ impl<'a> Context<'a> {
 
     /// How a setter turns its argument into the value.
     pub(crate) fn convert(&self, f: &FieldDef) -> TokenStream {
-        if f.ty.is_text() {
+        if converts(f) {
             quote!(value.into())
         } else {
             quote!(value)
@@ -139,6 +143,15 @@ impl<'a> Context<'a> {
             _ => quote!(#rt::AnyField<#me>),
         }
     }
+}
+
+/// Whether the field's setters take `impl Into<_>` of the value type.
+fn converts(f: &FieldDef) -> bool {
+    f.ty.is_text()
+        || matches!(
+            f.ty,
+            FieldType::Integer | FieldType::Decimal | FieldType::Currency | FieldType::Percent
+        )
 }
 
 /// The kind of a field in words, for docs.

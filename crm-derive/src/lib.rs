@@ -11,7 +11,8 @@ use crm_codegen::{Generator, Settings, args::SchemaArgs, projection};
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 
-const FIX: &str = "check the snapshot with `cargo xtask check`, or fetch it again with `cargo xtask refresh-schema`";
+const FIX: &str =
+    "check the snapshot with `crm check`, or fetch it again with `crm refresh-schema`";
 
 /// Generates one module per object of a dictionary snapshot: `schema!("dictionaries")`, with
 /// options `objects = ["accounts", ...]` and `crate = path::to::crm_runtime`.
@@ -28,17 +29,32 @@ pub fn schema(input: TokenStream) -> TokenStream {
         if let Some(k) = args.krate {
             settings = settings.with_crate(k);
         }
-        if let Some(o) = args.objects {
-            settings = settings.with_objects(o);
+        if let Some(o) = &args.objects {
+            settings = settings.with_objects(o.iter().map(syn::LitStr::value));
         }
         Generator::new(settings).generate(&dict).map_err(|d| {
-            syn::Error::new(
-                span,
-                format!(
-                    "cannot generate code from `{}`:\n{d}\n{FIX}",
-                    args.path.value()
-                ),
-            )
+            // Each problem is spanned on the object name in `objects = [..]` it concerns, if
+            // the invocation lists one, else on the snapshot path.
+            let span_of = |d: &crm_codegen::Diagnostic| {
+                let name = d.requested.as_ref().or(d.object.as_ref());
+                args.objects
+                    .iter()
+                    .flatten()
+                    .find(|lit| Some(&lit.value()) == name)
+                    .map_or(span, syn::LitStr::span)
+            };
+            let mut errors = d.0.iter().map(|one| {
+                syn::Error::new(
+                    span_of(one),
+                    format!(
+                        "cannot generate code from `{}`: {one}\n{FIX}",
+                        args.path.value()
+                    ),
+                )
+            });
+            let mut first = errors.next().unwrap_or_else(|| syn::Error::new(span, FIX));
+            first.extend(errors);
+            first
         })
     })
 }
@@ -92,7 +108,10 @@ fn load_error(span: Span, root: &Path, e: &crm_schema::Error) -> syn::Error {
     let prefix = format!("{}/", root.display());
     let text = e.to_string().replace(&prefix, "");
     // The loader names the fixing command itself where it knows a better one.
-    let fix = if text.contains("cargo xtask") {
+    let fix = if ["crm check", "crm refresh-schema", "cargo xtask"]
+        .iter()
+        .any(|c| text.contains(c))
+    {
         String::new()
     } else {
         format!("\n{FIX}")

@@ -6,9 +6,7 @@ use std::cell::Cell;
 pub use serde;
 pub use serde_json;
 
-pub use crate::filter::{
-    AnyField, BoolField, ChoiceField, Filter, IdField, RangeField, ReadOnlyField, TextField,
-};
+pub use crate::filter::{AnyField, BoolField, ChoiceField, Filter, IdField, RangeField, TextField};
 pub use crate::kind;
 pub use crate::order::Order;
 pub use crate::projection::{FieldOf, project};

@@ -39,14 +39,27 @@ impl Client {
         }
     }
 
-    /// One record by id (`GET /{object}/{id}`); a missing record is [`Error::is_not_found`].
+    /// One record by id (`GET /{object}/{id}`), as the object's generated type: the id's type
+    /// says which, so `let a = client.get(account_id).await?` needs no annotation. A missing
+    /// record is [`Error::is_not_found`]; [`get_as`](Self::get_as) reads into a projection.
+    ///
+    /// ```no_run
+    /// # async fn demo<O: crm_runtime::Record<Object = O>>(client: crm_runtime::Client, id: crm_runtime::Id<O>) -> Result<(), crm_runtime::Error> {
+    /// let record = client.get(id).await?;
+    /// # let _: O = record; Ok(()) }
+    /// ```
+    pub async fn get<O: Record<Object = O>>(&self, id: Id<O>) -> Result<O, Error> {
+        self.get_as(id).await
+    }
+
+    /// One record by id, read into `R`: a projection (`#[derive(Record)]`) or the generated type.
     ///
     /// ```no_run
     /// # async fn demo<R: crm_runtime::Record>(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
-    /// let record: R = client.get(crm_runtime::Id::new(42)).await?;
+    /// let record = client.get_as::<R>(crm_runtime::Id::new(42)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn get<R: Record>(&self, id: Id<R::Object>) -> Result<R, Error> {
+    pub async fn get_as<R: Record>(&self, id: Id<R::Object>) -> Result<R, Error> {
         let object = <R::Object as Object>::API_NAME;
         self.record_call(
             object,
@@ -56,7 +69,15 @@ impl Client {
     }
 
     /// One opportunity by id with its lines embedded (`lines=true`).
-    pub async fn get_with_lines<R: Record>(&self, id: Id<R::Object>) -> Result<R, Error>
+    pub async fn get_with_lines<O>(&self, id: Id<O>) -> Result<O, Error>
+    where
+        O: Record<Object = O> + HasLines,
+    {
+        self.get_with_lines_as(id).await
+    }
+
+    /// One opportunity by id with its lines embedded, read into `R` (a projection, say).
+    pub async fn get_with_lines_as<R: Record>(&self, id: Id<R::Object>) -> Result<R, Error>
     where
         R::Object: HasLines,
     {
@@ -67,16 +88,31 @@ impl Client {
     }
 
     /// Creates a record from a built `NewX` (`POST /{object}`, 201) and returns it as the server
+<<<<<<< HEAD
     /// stored it. Retried only when the server cannot have acted (no connection, or refused with
     /// 429/503), so it cannot create twice; when it may have acted without answering, the error
     /// is [`Error::is_unknown_outcome`]: look the record up before creating it again.
+=======
+    /// stored it, as the object's generated type (the body says which). Never retried once it
+    /// may have reached the server, so it cannot create twice.
+>>>>>>> contract
     ///
     /// ```no_run
-    /// # async fn demo<C: crm_runtime::Create, R: crm_runtime::Record<Object = C::Object>>(client: crm_runtime::Client, new: C) -> Result<(), crm_runtime::Error> {
-    /// let created: R = client.create(&new).await?;
-    /// # Ok(()) }
+    /// # async fn demo<C: crm_runtime::Create>(client: crm_runtime::Client, new: C) -> Result<(), crm_runtime::Error>
+    /// # where C::Object: crm_runtime::Record<Object = C::Object> {
+    /// let created = client.create(&new).await?;
+    /// # let _: C::Object = created; Ok(()) }
     /// ```
-    pub async fn create<C, R>(&self, new: &C) -> Result<R, Error>
+    pub async fn create<C>(&self, new: &C) -> Result<C::Object, Error>
+    where
+        C: Create,
+        C::Object: Record<Object = C::Object>,
+    {
+        self.create_as(new).await
+    }
+
+    /// Creates a record and reads the answer into `R` (a projection, say).
+    pub async fn create_as<R, C>(&self, new: &C) -> Result<R, Error>
     where
         C: Create,
         R: Record<Object = C::Object>,
@@ -86,8 +122,18 @@ impl Client {
         self.record_call(object, call).await
     }
 
-    /// Applies a patch (`PATCH /{object}/{id}`): only the fields it touched are sent.
-    pub async fn update<P, R>(&self, id: Id<P::Object>, patch: &P) -> Result<R, Error>
+    /// Applies a patch (`PATCH /{object}/{id}`): only the fields it touched are sent. Returns
+    /// the record as the object's generated type.
+    pub async fn update<P>(&self, id: Id<P::Object>, patch: &P) -> Result<P::Object, Error>
+    where
+        P: Patch,
+        P::Object: Record<Object = P::Object>,
+    {
+        self.update_as(id, patch).await
+    }
+
+    /// Applies a patch and reads the answer into `R` (a projection, say).
+    pub async fn update_as<R, P>(&self, id: Id<P::Object>, patch: &P) -> Result<R, Error>
     where
         P: Patch,
         R: Record<Object = P::Object>,

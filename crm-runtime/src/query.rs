@@ -316,12 +316,13 @@ impl<R: Record> Query<R> {
     }
 }
 
-impl<R: Record> Query<R>
-where
-    R::Object: HasLines,
-{
-    /// Embeds each opportunity's lines (`lines=true`).
-    pub fn with_lines(mut self) -> Self {
+impl<R: Record> Query<R> {
+    /// Embeds each opportunity's lines (`lines=true`). The bound is on the method, not the
+    /// impl, so that calling it elsewhere reports `HasLines`'s message.
+    pub fn with_lines(mut self) -> Self
+    where
+        R::Object: HasLines,
+    {
         self.lines = true;
         self
     }

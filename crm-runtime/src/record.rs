@@ -128,6 +128,11 @@ pub enum External {}
 pub type ExternalId = Id<External>;
 
 /// Objects whose queries may embed their lines (`lines=true`): only opportunities.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no lines: only opportunities embed lines (`with_lines()`, `get_with_lines`)",
+    label = "not an opportunity",
+    note = "fetch the lines of an opportunity with `client.list::<Opportunity>().with_lines()`, or list `OpportunityLine` records filtered by `OPPORTUNITYID`"
+)]
 pub trait HasLines: Object {
     /// The line record type (`OpportunityLine`).
     type Line: Record;

@@ -56,7 +56,7 @@ pub(crate) fn prepare(
             continue;
         };
         // Clients echo whole records back; server-managed fields are ignored, not refused.
-        if field.read_only || field.ty == FieldType::Id {
+        if !field.is_writable() {
             continue;
         }
         if field.required && is_blank(value) {

@@ -160,9 +160,20 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A client may send it: neither read-only nor the record's id. The one definition codegen
+    /// (setters) and the sandbox (what a body may change) share.
+    pub fn is_writable(&self) -> bool {
+        !self.read_only && self.ty != FieldType::Id
+    }
+
+    /// An update may empty it: writable and not required.
+    pub fn is_clearable(&self) -> bool {
+        self.is_writable() && !self.required
+    }
+
     /// Required and writable: a create must set it.
     pub fn is_mandatory(&self) -> bool {
-        self.required && !self.read_only
+        self.required && self.is_writable()
     }
 
     /// The Rust identifier of this field: the override if any, else the naming rule.

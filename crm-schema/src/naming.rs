@@ -18,6 +18,10 @@
 //!
 //! Two API names that land on one identifier are not resolved silently: validation reports both
 //! names and the `rename` to add to the snapshot.
+//!
+//! Generated code spells every name of a field from this one identifier, unchanged: setter and
+//! record field `type_`, patch method `clear_type_`, filter constant `TYPE_`. The root README
+//! shows the rules with examples.
 
 use deunicode::deunicode;
 

@@ -95,7 +95,7 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
         .leadscore(87)
         .addresscounty_state("Kent")
         .build();
-    let created: Account = client.create(&new).await?;
+    let created = client.create(&new).await?;
     println!(
         "   POST /accounts -> id {}, name {:?}, created {}\n",
         created.id,
@@ -128,7 +128,7 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
 
     println!("6. Patch it: set the phone, clear the sector (only touched fields are sent)");
     let patch = Account::patch().phone("+44 1234 567890").clear_sector();
-    let updated: Account = client.update(created.id, &patch).await?;
+    let updated = client.update(created.id, &patch).await?;
     println!(
         "   PATCH /accounts/{} -> phone {:?}, sector {:?}\n",
         updated.id,

@@ -116,9 +116,27 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
         }
     }
     ///The body of a create request for `opportunities`, made with [`Opportunity::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewOpportunity {
         name: ::core::option::Option<::std::string::String>,
+    }
+    impl<'a> ::core::default::Default for NewOpportunity
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewOpportunity {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewOpportunity {
         type Object = Opportunity;
@@ -143,7 +161,9 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
     impl NewOpportunityBuilder {
         fn new() -> Self {
             NewOpportunityBuilder {
-                body: ::core::default::Default::default(),
+                body: NewOpportunity {
+                    name: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -159,7 +179,10 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -195,7 +218,10 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
     }
@@ -223,6 +249,22 @@ Generated from `opportunities.json` (API 4.0, the public field catalogue; sha256
         pub const NAME: ::crm_runtime::__private::TextField<Opportunity> = ::crm_runtime::__private::TextField::new(
             "name",
         );
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewOpportunity` has no default value: start from `Opportunity::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOpportunity;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
     }
 }
 ///The `opportunity_lines` object: its record type [`OpportunityLine`], create builder, patch, lookup enums and filter fields.
@@ -353,12 +395,30 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         }
     }
     ///The body of a create request for `opportunity_lines`, made with [`OpportunityLine::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewOpportunityLine {
         opportunityid: ::core::option::Option<
             ::crm_runtime::__private::Id<super::opportunity::Opportunity>,
         >,
         unitprice: ::core::option::Option<::crm_runtime::__private::Decimal>,
+    }
+    impl<'a> ::core::default::Default for NewOpportunityLine
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewOpportunityLine {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewOpportunityLine {
         type Object = OpportunityLine;
@@ -388,7 +448,10 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
     impl NewOpportunityLineBuilder {
         fn new() -> Self {
             NewOpportunityLineBuilder {
-                body: ::core::default::Default::default(),
+                body: NewOpportunityLine {
+                    opportunityid: ::core::option::Option::None,
+                    unitprice: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -405,12 +468,18 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         }
         ///Sets Unit Price (`unitprice`): currency amount (exact decimal).
         #[inline]
-        pub fn unitprice(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
-            self.body.unitprice = ::core::option::Option::Some(value);
+        pub fn unitprice(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
+            self.body.unitprice = ::core::option::Option::Some(value.into());
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -456,9 +525,12 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
         }
         ///Sets Unit Price (`unitprice`): currency amount (exact decimal).
         #[inline]
-        pub fn unitprice(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
+        pub fn unitprice(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
             self.unitprice = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -469,7 +541,10 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
     }
@@ -509,5 +584,21 @@ Generated from `opportunity_lines.json` (API 4.0, the public field catalogue; sh
             OpportunityLine,
             ::crm_runtime::__private::Decimal,
         > = ::crm_runtime::__private::RangeField::new("unitprice");
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewOpportunityLine` has no default value: start from `OpportunityLine::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOpportunityLine;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
     }
 }

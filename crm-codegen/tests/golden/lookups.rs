@@ -121,10 +121,28 @@ List `ticket_priority`: `High`, `Low`.*/
         }
     }
     ///The body of a create request for `tickets`, made with [`Ticket::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewTicket {
         status: ::core::option::Option<TicketStatus>,
         priority: ::core::option::Option<TicketPriority>,
+    }
+    impl<'a> ::core::default::Default for NewTicket
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewTicket {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewTicket {
         type Object = Ticket;
@@ -150,7 +168,10 @@ List `ticket_priority`: `High`, `Low`.*/
     impl NewTicketBuilder<::crm_runtime::__private::Unset> {
         fn new() -> Self {
             NewTicketBuilder {
-                body: ::core::default::Default::default(),
+                body: NewTicket {
+                    status: ::core::option::Option::None,
+                    priority: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -180,7 +201,10 @@ List `ticket_priority`: `High`, `Low`.*/
             }
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -237,7 +261,17 @@ List `ticket_priority`: `High`, `Low`.*/
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
+            self
+        }
+        #[doc(hidden)]
+        pub fn clear_priority<'a>(self) -> Self
+        where
+            Self: __contract::MandatoryPriority<'a>,
+        {
             self
         }
     }
@@ -433,5 +467,26 @@ List `ticket_priority`: `High`, `Low`.*/
             Ticket,
             TicketPriority,
         > = ::crm_runtime::__private::ChoiceField::new("priority");
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewTicket` has no default value: start from `Ticket::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewTicket;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot clear `priority` (\"Priority\"): the field is mandatory, so it may not be empty",
+            label = "set a new value with `.priority(..)` instead"
+        )]
+        pub trait MandatoryPriority<'a> {}
     }
 }

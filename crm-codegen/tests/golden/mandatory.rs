@@ -149,11 +149,29 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
         }
     }
     ///The body of a create request for `orders`, made with [`Order::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewOrder {
         customer: ::core::option::Option<::std::string::String>,
         quantity: ::core::option::Option<i64>,
         comment: ::core::option::Option<::std::string::String>,
+    }
+    impl<'a> ::core::default::Default for NewOrder
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewOrder {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewOrder {
         type Object = Order;
@@ -183,7 +201,11 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
     > {
         fn new() -> Self {
             NewOrderBuilder {
-                body: ::core::default::Default::default(),
+                body: NewOrder {
+                    customer: ::core::option::Option::None,
+                    quantity: ::core::option::Option::None,
+                    comment: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -206,10 +228,10 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
         #[inline]
         pub fn quantity(
             self,
-            value: i64,
+            value: impl ::core::convert::Into<i64>,
         ) -> NewOrderBuilder<Customer, ::crm_runtime::__private::Set> {
             let mut body = self.body;
-            body.quantity = ::core::option::Option::Some(value);
+            body.quantity = ::core::option::Option::Some(value.into());
             NewOrderBuilder {
                 body,
                 state: ::core::marker::PhantomData,
@@ -225,14 +247,17 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         #[doc(hidden)]
-        pub fn createddate<V: ::crm_runtime::__private::ReadOnlyField>(
-            self,
-            _value: V,
-        ) -> Self {
+        pub fn createddate<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyCreateddate<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -284,9 +309,9 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
         }
         ///Sets Quantity (`quantity`): integer; required on create.
         #[inline]
-        pub fn quantity(mut self, value: i64) -> Self {
+        pub fn quantity(mut self, value: impl ::core::convert::Into<i64>) -> Self {
             self.quantity = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -308,14 +333,31 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         #[doc(hidden)]
-        pub fn createddate<V: ::crm_runtime::__private::ReadOnlyField>(
-            self,
-            _value: V,
-        ) -> Self {
+        pub fn createddate<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyCreateddate<'a>,
+        {
+            self
+        }
+        #[doc(hidden)]
+        pub fn clear_customer<'a>(self) -> Self
+        where
+            Self: __contract::MandatoryCustomer<'a>,
+        {
+            self
+        }
+        #[doc(hidden)]
+        pub fn clear_quantity<'a>(self) -> Self
+        where
+            Self: __contract::MandatoryQuantity<'a>,
+        {
             self
         }
     }
@@ -358,5 +400,36 @@ Generated from `orders.json` (API 4.0, the public field catalogue; sha256:fixtur
             Order,
             ::crm_runtime::__private::DateTime,
         > = ::crm_runtime::__private::RangeField::new("createddate");
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewOrder` has no default value: start from `Order::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewOrder;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `createddate` (\"Created\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyCreateddate<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot clear `customer` (\"Customer Name\"): the field is mandatory, so it may not be empty",
+            label = "set a new value with `.customer(..)` instead"
+        )]
+        pub trait MandatoryCustomer<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot clear `quantity` (\"Quantity\"): the field is mandatory, so it may not be empty",
+            label = "set a new value with `.quantity(..)` instead"
+        )]
+        pub trait MandatoryQuantity<'a> {}
     }
 }

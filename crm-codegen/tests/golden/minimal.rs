@@ -105,9 +105,27 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
         }
     }
     ///The body of a create request for `notes`, made with [`Note::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewNote {
         title: ::core::option::Option<::std::string::String>,
+    }
+    impl<'a> ::core::default::Default for NewNote
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewNote {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewNote {
         type Object = Note;
@@ -132,7 +150,9 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
     impl NewNoteBuilder {
         fn new() -> Self {
             NewNoteBuilder {
-                body: ::core::default::Default::default(),
+                body: NewNote {
+                    title: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -148,7 +168,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -184,7 +207,10 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
     }
@@ -212,5 +238,21 @@ Generated from `notes.json` (API 4.0, the public field catalogue; sha256:fixture
         pub const TITLE: ::crm_runtime::__private::TextField<Note> = ::crm_runtime::__private::TextField::new(
             "title",
         );
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewNote` has no default value: start from `Note::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewNote;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
     }
 }

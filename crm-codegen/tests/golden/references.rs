@@ -126,13 +126,31 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
         }
     }
     ///The body of a create request for `companies`, made with [`Company::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewCompany {
         name: ::core::option::Option<::std::string::String>,
         parentid: ::core::option::Option<
             ::crm_runtime::__private::Id<super::company::Company>,
         >,
         slaid: ::core::option::Option<::crm_runtime::__private::ExternalId>,
+    }
+    impl<'a> ::core::default::Default for NewCompany
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewCompany {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewCompany {
         type Object = Company;
@@ -159,7 +177,11 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
     impl NewCompanyBuilder<::crm_runtime::__private::Unset> {
         fn new() -> Self {
             NewCompanyBuilder {
-                body: ::core::default::Default::default(),
+                body: NewCompany {
+                    name: ::core::option::Option::None,
+                    parentid: ::core::option::Option::None,
+                    slaid: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -194,7 +216,10 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -272,7 +297,17 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
+            self
+        }
+        #[doc(hidden)]
+        pub fn clear_name<'a>(self) -> Self
+        where
+            Self: __contract::MandatoryName<'a>,
+        {
             self
         }
     }
@@ -312,6 +347,27 @@ Generated from `companies.json` (API 4.0, the public field catalogue; sha256:fix
             Company,
             ::crm_runtime::__private::External,
         > = ::crm_runtime::__private::IdField::new("slaid");
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewCompany` has no default value: start from `Company::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewCompany;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot clear `name` (\"Name\"): the field is mandatory, so it may not be empty",
+            label = "set a new value with `.name(..)` instead"
+        )]
+        pub trait MandatoryName<'a> {}
     }
 }
 ///The `people` object: its record type [`Person`], create builder, patch, lookup enums and filter fields.
@@ -438,12 +494,30 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
         }
     }
     ///The body of a create request for `people`, made with [`Person::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewPerson {
         companyid: ::core::option::Option<
             ::crm_runtime::__private::Id<super::company::Company>,
         >,
         ownerid: ::core::option::Option<::crm_runtime::__private::UserId>,
+    }
+    impl<'a> ::core::default::Default for NewPerson
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewPerson {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewPerson {
         type Object = Person;
@@ -469,7 +543,10 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
     impl NewPersonBuilder<::crm_runtime::__private::Unset> {
         fn new() -> Self {
             NewPersonBuilder {
-                body: ::core::default::Default::default(),
+                body: NewPerson {
+                    companyid: ::core::option::Option::None,
+                    ownerid: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -495,7 +572,10 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -555,7 +635,17 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
+            self
+        }
+        #[doc(hidden)]
+        pub fn clear_companyid<'a>(self) -> Self
+        where
+            Self: __contract::MandatoryCompanyid<'a>,
+        {
             self
         }
     }
@@ -590,5 +680,26 @@ Generated from `people.json` (API 4.0, the public field catalogue; sha256:fixtur
             Person,
             ::crm_runtime::__private::User,
         > = ::crm_runtime::__private::IdField::new("ownerid");
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewPerson` has no default value: start from `Person::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewPerson;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot clear `companyid` (\"Company\"): the field is mandatory, so it may not be empty",
+            label = "set a new value with `.companyid(..)` instead"
+        )]
+        pub trait MandatoryCompanyid<'a> {}
     }
 }

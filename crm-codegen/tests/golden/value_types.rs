@@ -271,7 +271,7 @@ Free text, may span lines.*/
         }
     }
     ///The body of a create request for `things`, made with [`Thing::builder`]. Only fields that were set are sent.
-    #[derive(Debug, Clone, Default)]
+    #[derive(Debug, Clone)]
     pub struct NewThing {
         name: ::core::option::Option<::std::string::String>,
         notes: ::core::option::Option<::std::string::String>,
@@ -289,6 +289,24 @@ Free text, may span lines.*/
         addresscounty_state: ::core::option::Option<::std::string::String>,
         f_2yearpolicy: ::core::option::Option<bool>,
         type_: ::core::option::Option<::std::string::String>,
+    }
+    impl<'a> ::core::default::Default for NewThing
+    where
+        __contract::Create<'a>: __contract::NoDefault,
+    {
+        fn default() -> Self {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
+    }
+    impl NewThing {
+        #[doc(hidden)]
+        #[allow(clippy::should_implement_trait)]
+        pub fn default<'a>() -> Self
+        where
+            __contract::Create<'a>: __contract::NoDefault,
+        {
+            <__contract::Create<'a> as __contract::NoDefault>::unreachable()
+        }
     }
     impl ::crm_runtime::__private::Create for NewThing {
         type Object = Thing;
@@ -336,7 +354,24 @@ Free text, may span lines.*/
     impl NewThingBuilder {
         fn new() -> Self {
             NewThingBuilder {
-                body: ::core::default::Default::default(),
+                body: NewThing {
+                    name: ::core::option::Option::None,
+                    notes: ::core::option::Option::None,
+                    email: ::core::option::Option::None,
+                    phone: ::core::option::Option::None,
+                    website: ::core::option::Option::None,
+                    leadscore: ::core::option::Option::None,
+                    ratio: ::core::option::Option::None,
+                    value: ::core::option::Option::None,
+                    probability: ::core::option::Option::None,
+                    active: ::core::option::Option::None,
+                    closedate: ::core::option::Option::None,
+                    ownerid: ::core::option::Option::None,
+                    geo: ::core::option::Option::None,
+                    addresscounty_state: ::core::option::Option::None,
+                    f_2yearpolicy: ::core::option::Option::None,
+                    type_: ::core::option::Option::None,
+                },
                 state: ::core::marker::PhantomData,
             }
         }
@@ -391,26 +426,35 @@ Free text, may span lines.*/
         }
         ///Sets Lead Score (`leadscore`): integer.
         #[inline]
-        pub fn leadscore(mut self, value: i64) -> Self {
-            self.body.leadscore = ::core::option::Option::Some(value);
+        pub fn leadscore(mut self, value: impl ::core::convert::Into<i64>) -> Self {
+            self.body.leadscore = ::core::option::Option::Some(value.into());
             self
         }
         ///Sets Ratio (`ratio`): decimal.
         #[inline]
-        pub fn ratio(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
-            self.body.ratio = ::core::option::Option::Some(value);
+        pub fn ratio(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
+            self.body.ratio = ::core::option::Option::Some(value.into());
             self
         }
         ///Sets Value (`value`): currency amount (exact decimal).
         #[inline]
-        pub fn value(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
-            self.body.value = ::core::option::Option::Some(value);
+        pub fn value(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
+            self.body.value = ::core::option::Option::Some(value.into());
             self
         }
         ///Sets Probability (`probability`): percentage (exact decimal).
         #[inline]
-        pub fn probability(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
-            self.body.probability = ::core::option::Option::Some(value);
+        pub fn probability(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
+            self.body.probability = ::core::option::Option::Some(value.into());
             self
         }
         ///Sets Active (`active`): boolean.
@@ -465,14 +509,17 @@ Free text, may span lines.*/
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         #[doc(hidden)]
-        pub fn modifieddate<V: ::crm_runtime::__private::ReadOnlyField>(
-            self,
-            _value: V,
-        ) -> Self {
+        pub fn modifieddate<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyModifieddate<'a>,
+        {
             self
         }
         /// The finished create body.
@@ -608,9 +655,9 @@ Free text, may span lines.*/
         }
         ///Sets Lead Score (`leadscore`): integer.
         #[inline]
-        pub fn leadscore(mut self, value: i64) -> Self {
+        pub fn leadscore(mut self, value: impl ::core::convert::Into<i64>) -> Self {
             self.leadscore = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -622,9 +669,12 @@ Free text, may span lines.*/
         }
         ///Sets Ratio (`ratio`): decimal.
         #[inline]
-        pub fn ratio(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
+        pub fn ratio(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
             self.ratio = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -636,9 +686,12 @@ Free text, may span lines.*/
         }
         ///Sets Value (`value`): currency amount (exact decimal).
         #[inline]
-        pub fn value(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
+        pub fn value(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
             self.value = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -650,9 +703,12 @@ Free text, may span lines.*/
         }
         ///Sets Probability (`probability`): percentage (exact decimal).
         #[inline]
-        pub fn probability(mut self, value: ::crm_runtime::__private::Decimal) -> Self {
+        pub fn probability(
+            mut self,
+            value: impl ::core::convert::Into<::crm_runtime::__private::Decimal>,
+        ) -> Self {
             self.probability = ::core::option::Option::Some(
-                ::core::option::Option::Some(value),
+                ::core::option::Option::Some(value.into()),
             );
             self
         }
@@ -769,19 +825,22 @@ Free text, may span lines.*/
         }
         ///Empties field `type` (sent as `null`).
         #[inline]
-        pub fn clear_type(mut self) -> Self {
+        pub fn clear_type_(mut self) -> Self {
             self.type_ = ::core::option::Option::Some(::core::option::Option::None);
             self
         }
         #[doc(hidden)]
-        pub fn id<V: ::crm_runtime::__private::ReadOnlyField>(self, _value: V) -> Self {
+        pub fn id<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyId<'a>,
+        {
             self
         }
         #[doc(hidden)]
-        pub fn modifieddate<V: ::crm_runtime::__private::ReadOnlyField>(
-            self,
-            _value: V,
-        ) -> Self {
+        pub fn modifieddate<'a, V>(self, _value: V) -> Self
+        where
+            V: __contract::ReadOnlyModifieddate<'a>,
+        {
             self
         }
     }
@@ -904,5 +963,26 @@ Free text, may span lines.*/
         pub const TYPE_: ::crm_runtime::__private::TextField<Thing> = ::crm_runtime::__private::TextField::new(
             "type",
         );
+    }
+    #[doc(hidden)]
+    pub mod __contract {
+        pub struct Create<'a>(::core::marker::PhantomData<&'a ()>);
+        #[diagnostic::on_unimplemented(
+            message = "`NewThing` has no default value: start from `Thing::builder()`, whose `build()` requires every mandatory field",
+            label = "a create body comes only from its builder"
+        )]
+        pub trait NoDefault {
+            fn unreachable() -> super::NewThing;
+        }
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `id` (\"ID\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyId<'a> {}
+        #[diagnostic::on_unimplemented(
+            message = "cannot set `modifieddate` (\"Modified\"): the field is read-only, the CRM sets it itself",
+            label = "read-only in the dictionary snapshot"
+        )]
+        pub trait ReadOnlyModifieddate<'a> {}
     }
 }

@@ -15,7 +15,7 @@ fn errors(name: &str, settings: Settings) -> String {
 fn a_lookup_enum_colliding_with_the_patch_type_is_reported() {
     assert_eq!(
         errors("collision", Settings::new()),
-        "`accounts.json`, field `patch`: the value enum of field `patch` and the patch type are both named `AccountPatch` (types of the object's module); add \"rename\": \"<identifier>\" to field `patch` in `accounts.json`, then run `cargo xtask check`"
+        "`accounts.json`, field `patch`: the value enum of field `patch` and the patch type are both named `AccountPatch` (types of the object's module); add \"rename\": \"<identifier>\" to field `patch` in `accounts.json`, then run `crm check`"
     );
 }
 
@@ -23,7 +23,7 @@ fn a_lookup_enum_colliding_with_the_patch_type_is_reported() {
 fn a_field_colliding_with_a_clear_method_is_reported() {
     assert_eq!(
         errors("clear_collision", Settings::new()),
-        "`items.json`, field `clear_name`: the setter of field `clear_name` and the method clearing field `name` are both named `clear_name` (methods of the patch and builder); add \"rename\": \"<identifier>\" to field `clear_name` in `items.json`, then run `cargo xtask check`"
+        "`items.json`, field `clear_name`: the setter of field `clear_name` and the method clearing field `name` are both named `clear_name` (methods of the patch and builder); add \"rename\": \"<identifier>\" to field `clear_name` in `items.json`, then run `crm check`"
     );
 }
 

@@ -175,15 +175,15 @@ async fn typed_records_round_trip_and_filters_reach_the_server() {
         type Object = Accounts;
     }
     let created: Account = client
-        .create(&NewAccount {
+        .create_as(&NewAccount {
             name: "Zebra Typed Ltd",
         })
         .await
         .expect("create");
-    let got: Account = client.get(created.id).await.expect("get");
+    let got: Account = client.get_as(created.id).await.expect("get");
     assert_eq!(got.name.as_deref(), Some("Zebra Typed Ltd"));
     let updated: Account = client
-        .update(
+        .update_as(
             created.id,
             &AccountPatch {
                 name: "Zebra Typed Plc",
@@ -213,7 +213,10 @@ async fn typed_records_round_trip_and_filters_reach_the_server() {
     assert!(desc.windows(2).all(|w| w[0].id > w[1].id));
     assert_eq!(desc.len(), 31);
     client.delete(created.id).await.expect("delete");
-    let err = client.get::<Account>(created.id).await.expect_err("gone");
+    let err = client
+        .get_as::<Account>(created.id)
+        .await
+        .expect_err("gone");
     assert!(err.is_not_found());
     assert!(
         err.to_string().starts_with(&format!(

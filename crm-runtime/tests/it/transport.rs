@@ -29,7 +29,7 @@ async fn a_post_is_not_retried_once_it_may_have_reached_the_server() {
         mock.fault(fault.clone());
         let before = mock.requests().len();
         let err = client
-            .create::<_, Account>(&new)
+            .create_as::<Account, _>(&new)
             .await
             .expect_err("fault must surface");
         assert_eq!(mock.requests().len(), before + 1, "{fault:?} was retried");
@@ -39,7 +39,7 @@ async fn a_post_is_not_retried_once_it_may_have_reached_the_server() {
             "{err:?}"
         );
     }
-    let created: Account = client.create(&new).await.expect("create");
+    let created: Account = client.create_as(&new).await.expect("create");
     assert_eq!(created.name.as_deref(), Some("Once"));
     assert_eq!(*mock.state.created.lock().expect("lock"), 1);
 }
@@ -62,7 +62,7 @@ async fn a_post_is_retried_when_the_connection_was_never_made() {
         .build()
         .expect("client");
     let err = client
-        .create::<_, Account>(&NewAccount { name: "x".into() })
+        .create_as::<Account, _>(&NewAccount { name: "x".into() })
         .await
         .expect_err("no server");
     assert!(err.is_connect(), "{err:?}");

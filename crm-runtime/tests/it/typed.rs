@@ -166,7 +166,7 @@ async fn opportunities_with_typed_lines() {
     for line in with_lines.lines.as_ref().expect("lines") {
         assert_eq!(line.opportunityid, Some(with_lines.id));
     }
-    let one: Opportunity = client.get_with_lines(with_lines.id).await.expect("get");
+    let one: Opportunity = client.get_with_lines_as(with_lines.id).await.expect("get");
     assert_eq!(
         one.lines
             .as_ref()
@@ -176,7 +176,7 @@ async fn opportunities_with_typed_lines() {
             .as_ref()
             .map(|l| l.iter().map(|x| x.id).collect::<Vec<_>>())
     );
-    let plain: Opportunity = client.get(with_lines.id).await.expect("get");
+    let plain: Opportunity = client.get_as(with_lines.id).await.expect("get");
     assert!(plain.lines.is_none());
     sandbox.shutdown().await;
 }

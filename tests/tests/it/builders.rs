@@ -74,13 +74,37 @@ fn mandatory_fields_in_any_order_and_the_last_value_wins() {
 }
 
 #[test]
+fn number_setters_take_any_integer_that_converts_without_loss() {
+    use crm_tests::crm::opportunity::Opportunity;
+    let new = Account::builder()
+        .name("Acme")
+        .annualrevenue(1000)
+        .leadscore(5u8)
+        .build();
+    assert_eq!(
+        body(&new),
+        json!({"name": "Acme", "annualrevenue": "1000", "leadscore": 5})
+    );
+    let p = Opportunity::patch()
+        .value(-250_i64)
+        .probability(40u32)
+        .clear_closedate();
+    assert_eq!(
+        body(&p),
+        json!({"value": "-250", "probability": "40", "closedate": null})
+    );
+    let p = Account::patch().annualrevenue("0.10".parse::<Decimal>().unwrap());
+    assert_eq!(body(&p), json!({"annualrevenue": "0.10"}));
+}
+
+#[test]
 fn a_patch_leaves_sets_and_clears() {
     assert_eq!(body(&Account::patch()), json!({}));
     let p = Account::patch()
         .name("Acme Ltd")
         .clear_phone()
         .leadscore(3)
-        .clear_type();
+        .clear_type_();
     assert_eq!(
         body(&p),
         json!({"name": "Acme Ltd", "phone": null, "leadscore": 3, "type": null})
