@@ -3,6 +3,7 @@
 
 mod builders;
 mod client;
+mod downstream;
 mod filters;
 mod lookups;
 mod projection;

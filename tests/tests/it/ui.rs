@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -21,7 +21,7 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Cargo's target directory: the nearest ancestor of this test binary holding `CACHEDIR.TAG`.
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     let dir = exe.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file());
     dir.unwrap_or_else(|| panic!("{} is not inside a cargo target directory", exe.display()))

@@ -1,0 +1,6 @@
+//! Misuse: A mandatory field cannot be cleared.
+// expect: mandatory
+crm_runtime::schema!("dictionaries");
+fn main() {
+    let _ = policy::Policy::patch().clear_policynumber();
+}

@@ -1,0 +1,6 @@
+//! Misuse: Not through the trait either.
+// expect: Default
+crm_runtime::schema!("dictionaries");
+fn main() {
+    let _: contact::NewContact = Default::default();
+}
