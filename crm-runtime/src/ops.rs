@@ -88,14 +88,10 @@ impl Client {
     }
 
     /// Creates a record from a built `NewX` (`POST /{object}`, 201) and returns it as the server
-<<<<<<< HEAD
-    /// stored it. Retried only when the server cannot have acted (no connection, or refused with
-    /// 429/503), so it cannot create twice; when it may have acted without answering, the error
-    /// is [`Error::is_unknown_outcome`]: look the record up before creating it again.
-=======
-    /// stored it, as the object's generated type (the body says which). Never retried once it
-    /// may have reached the server, so it cannot create twice.
->>>>>>> contract
+    /// stored it, as the object's generated type (the body says which). Retried only when the
+    /// server cannot have acted (no connection, or refused with 429/503), so it cannot create
+    /// twice; when it may have acted without answering, the error is
+    /// [`Error::is_unknown_outcome`]: look the record up before creating it again.
     ///
     /// ```no_run
     /// # async fn demo<C: crm_runtime::Create>(client: crm_runtime::Client, new: C) -> Result<(), crm_runtime::Error>
