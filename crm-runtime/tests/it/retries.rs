@@ -97,7 +97,7 @@ impl Server {
 
     /// One create, under the fast test policy.
     async fn create(&self) -> Result<Account, crm_runtime::Error> {
-        self.client(fast_retry()).create(&NEW).await
+        self.client(fast_retry()).create_as(&NEW).await
     }
 
     fn requests(&self) -> Vec<String> {
@@ -263,7 +263,7 @@ async fn a_post_refused_with_429_or_503_is_retried_and_creates_once() {
     )
     .await;
     let client = s.client(fast_retry());
-    let created: Account = client.create(&NEW).await.expect("created after refusals");
+    let created: Account = client.create_as(&NEW).await.expect("created after refusals");
     assert_eq!(created.id.get(), 1001);
     assert_eq!(s.created(), 1);
     assert_eq!(s.requests(), ["POST /accounts"; 4]);
