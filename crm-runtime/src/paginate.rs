@@ -15,8 +15,13 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
-use crate::error::{Error, Kind};
+mod ledger;
+
+use crate::error::Error;
 use crate::query::{Listable, Page, PageSize, Query};
+
+pub(crate) use ledger::Ledger;
+pub use ledger::{End, Problem, Verdict, slack};
 
 /// The order streams use when the query has none.
 pub const DEFAULT_STREAM_ORDER: &str = r#"{"id":"asc"}"#;
@@ -27,9 +32,12 @@ struct State<R> {
     limit: PageSize,
     /// The next page to ask for; `None` once page `u32::MAX` has been asked for.
     next: Option<u32>,
-    prev: Option<(u32, Vec<Option<u64>>)>,
-    seen: u64,
+    ledger: Ledger,
+    /// The page last fetched a second time to confirm a short end.
+    rechecked: Option<u32>,
     done: bool,
+    /// An error to return on the next poll, after the page that revealed it was yielded.
+    failed: Option<Error>,
     ahead: Option<BoxStream<'static, Result<Page<R>, Error>>>,
 }
 
@@ -44,14 +52,16 @@ impl<R: Listable> Query<R> {
             .unwrap_or_else(|| DEFAULT_STREAM_ORDER.to_owned())
             .into();
         let next = Some(self.page.unwrap_or(1));
+        let ledger = Ledger::new(&self.object);
         let state = State {
             query: Arc::new(self),
             order,
             limit,
             next,
-            prev: None,
-            seen: 0,
+            ledger,
+            rechecked: None,
             done: false,
+            failed: None,
             ahead: None,
         };
         // Boxed so the stream is `Unpin`: `while let Some(x) = s.try_next().await` just works.
@@ -74,58 +84,84 @@ impl<R: Listable> Query<R> {
 }
 
 async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>)>, Error> {
+    let mut again: Option<Page<R>> = None;
     loop {
+        if let Some(e) = st.failed.take() {
+            return Err(e);
+        }
         if st.done {
             return Ok(None);
         }
-        let page = match &mut st.ahead {
-            Some(ahead) => match ahead.next().await {
-                Some(p) => p?,
+        let page = match again.take() {
+            Some(p) => p,
+            None => match &mut st.ahead {
+                Some(ahead) => match ahead.next().await {
+                    Some(p) => p?,
+                    None => {
+                        st.ahead = None;
+                        continue;
+                    }
+                },
                 None => {
-                    st.ahead = None;
-                    continue;
+                    let Some(n) = st.next else {
+                        let verdict = st.ledger.verdict(u32::MAX, Problem::OutOfPages, None);
+                        return Err(verdict.into_error());
+                    };
+                    st.next = n.checked_add(1);
+                    st.query.fetch(n, Some(st.limit), Some(&st.order)).await?
                 }
             },
-            None => {
-                let Some(n) = st.next else {
-                    return Err(Error::new(Kind::Pagination).with_detail(format!(
-                        "{}: more records follow page {}, the last page number the API can address",
-                        st.query.object,
-                        u32::MAX
-                    )));
-                };
-                st.next = n.checked_add(1);
-                st.query.fetch(n, Some(st.limit), Some(&st.order)).await?
+        };
+        let checked = st
+            .ledger
+            .check(page.number, &page.records, page.total_count)
+            .map_err(Verdict::into_error)?;
+        let len = page.records.len() as u64;
+        let end = if len == 0 {
+            Some(End::EmptyPage)
+        } else {
+            match page.has_more {
+                Some(true) => None,
+                Some(false) => Some(End::NoMore),
+                None if len < u64::from(st.limit.get()) => Some(End::ShortPage { records: len }),
+                // A full page without `has_more`: the total, when known, says whether it is last.
+                None => checked
+                    .announced
+                    .is_some_and(|t| checked.after >= t)
+                    .then_some(End::NoMore),
             }
         };
-        if page.records.is_empty() {
-            st.done = true;
-            return Ok(None);
+        let short = end.filter(|_| checked.announced.is_some_and(|t| checked.after < t));
+        if short.is_some() && st.rechecked != Some(page.number) {
+            // Once per page: a second answer may carry the missing records (a hiccup) or a
+            // smaller total (records deleted meanwhile). Whatever it says is what counts.
+            st.rechecked = Some(page.number);
+            again = Some(
+                st.query
+                    .fetch(page.number, Some(st.limit), Some(&st.order))
+                    .await?,
+            );
+            continue;
         }
-        let ids: Vec<Option<u64>> = page.records.iter().map(Listable::list_id).collect();
-        if let Some((prev_number, prev_ids)) = &st.prev
-            && *prev_ids == ids
-            && ids.iter().any(Option::is_some)
-        {
-            return Err(Error::new(Kind::Pagination).with_detail(format!(
-                "{}: page {} repeats the {} records of page {}; stopping instead of looping",
-                st.query.object,
-                page.number,
-                ids.len(),
-                prev_number
-            )));
-        }
-        st.seen += page.records.len() as u64;
-        let more = match page.has_more {
-            Some(more) => more,
-            None => {
-                page.records.len() as u64 >= u64::from(st.limit.get())
-                    && page.total_count.is_none_or(|total| st.seen < total)
+        st.ledger
+            .commit(page.number, &page.records, page.total_count, checked);
+        if let Some(end) = short {
+            let verdict = st
+                .ledger
+                .verdict(page.number, Problem::Short(end), checked.announced);
+            st.ahead = None;
+            if len == 0 {
+                return Err(verdict.into_error());
             }
-        };
-        if !more {
+            st.failed = Some(verdict.into_error());
+            return Ok(Some((page, st)));
+        }
+        if end.is_some() {
             st.done = true;
             st.ahead = None;
+            if len == 0 {
+                return Ok(None);
+            }
         } else if st.ahead.is_none()
             && st.query.prefetch > 1
             && let Some(total) = page.total_count
@@ -138,7 +174,6 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
                 st.next = last.checked_add(1);
             }
         }
-        st.prev = Some((page.number, ids));
         return Ok(Some((page, st)));
     }
 }

@@ -54,8 +54,13 @@ impl TryFrom<u32> for PageSize {
 /// What can be listed: every generated record type and projection, and [`RawRecord`].
 #[doc(hidden)]
 pub trait Listable: serde::de::DeserializeOwned + Send + 'static {
-    /// The record's id, used to detect a repeated page.
+    /// The record's id, used to detect a repeated record.
     fn list_id(&self) -> Option<u64>;
+    /// The record's content, used to detect a repeated page of records without ids; only
+    /// types whose records can lack an id need it.
+    fn list_content(&self) -> &str {
+        ""
+    }
 }
 
 impl<R: Record> Listable for R {
@@ -67,6 +72,9 @@ impl<R: Record> Listable for R {
 impl Listable for RawRecord {
     fn list_id(&self) -> Option<u64> {
         self.id()
+    }
+    fn list_content(&self) -> &str {
+        self.json()
     }
 }
 

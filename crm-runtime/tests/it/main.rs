@@ -3,6 +3,7 @@
 
 mod common;
 mod errors;
+mod hostile_pages;
 mod pagination;
 mod sandbox;
 mod transport;
