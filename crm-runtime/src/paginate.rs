@@ -2,9 +2,22 @@
 //!
 //! Rules: start at page 1 (or the query's page) with 100 records per page; stop on
 //! `has_more: false`, on an empty page, or, when `has_more` is absent, on a short page or once
-//! `total_count` records have arrived. A page whose ids equal the previous page's is an error,
-//! not a loop. Without an explicit order, streams ask for `{"id":"asc"}`: the API's default
-//! order is unspecified, and paging an unstable order can skip or repeat records.
+//! `total_count` records have arrived. Without an explicit order, streams ask for
+//! `{"id":"asc"}`: the API's default order is unspecified, and paging an unstable order can skip
+//! or repeat records.
+//!
+//! A stream ends in success only when what arrived is consistent; otherwise it ends with an
+//! [`Error::is_pagination`] error whose [`Verdict`] (see [`Error::pagination`]) holds the counts:
+//! - an id already received (or twice on one page) stops the stream before that page is
+//!   yielded, so no record is ever yielded twice;
+//! - for records without ids, a page whose content repeats an earlier page's does the same;
+//! - more records than the largest announced `total_count` plus [`slack`] do the same;
+//! - an end short of the latest announced `total_count` (an empty or short page, an early
+//!   `has_more: false`) fetches that page once more, and its second answer is used (the missing
+//!   records, or a smaller count); still short, the page's records are yielded and the verdict
+//!   follows them. A `total_count` that cannot be read counts as absent.
+//!
+//! The bookkeeping is [`ledger`]'s, shared by every paging strategy.
 //!
 //! With [`Query::prefetch`], once a page reveals `total_count`, the pages up to the last one
 //! are fetched concurrently (at most `n` at once) and yielded in order; if the last of them
@@ -15,7 +28,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
-mod ledger;
+pub mod ledger;
 
 use crate::error::Error;
 use crate::query::{Listable, Page, PageSize, Query};

@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod commands;
+mod hostile;
 mod refresh;
