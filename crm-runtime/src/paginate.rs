@@ -64,8 +64,10 @@ impl<R: Listable> Query<R> {
             .clone()
             .unwrap_or_else(|| DEFAULT_STREAM_ORDER.to_owned())
             .into();
-        let next = Some(self.page.unwrap_or(1));
-        let ledger = Ledger::new(&self.object);
+        let first = self.page.unwrap_or(1);
+        let next = Some(first);
+        let skipped = u64::from(first.saturating_sub(1)) * u64::from(limit.get());
+        let ledger = Ledger::new(&self.object, skipped);
         let state = State {
             query: Arc::new(self),
             order,
@@ -140,11 +142,11 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
                 // A full page without `has_more`: the total, when known, says whether it is last.
                 None => checked
                     .announced
-                    .is_some_and(|t| checked.after >= t)
+                    .is_some_and(|t| checked.covered >= t)
                     .then_some(End::NoMore),
             }
         };
-        let short = end.filter(|_| checked.announced.is_some_and(|t| checked.after < t));
+        let short = end.filter(|_| checked.announced.is_some_and(|t| checked.covered < t));
         if short.is_some() && st.rechecked != Some(page.number) {
             // Once per page: a second answer may carry the missing records (a hiccup) or a
             // smaller total (records deleted meanwhile). Whatever it says is what counts.

@@ -195,6 +195,9 @@ impl Error {
 pub(crate) struct Checked {
     /// Records accepted once this page is.
     pub(crate) after: u64,
+    /// Records of the list that a complete stream has covered once this page is accepted: those
+    /// accepted, plus those of the pages before the one the stream started at.
+    pub(crate) covered: u64,
     /// The latest readable total, this page's if it has one.
     pub(crate) announced: Option<u64>,
     content: Option<u64>,
@@ -210,17 +213,21 @@ pub(crate) struct Ledger {
     /// Content hashes of the id-less records of each page that had some.
     contents: HashMap<u64, u32>,
     received: u64,
+    /// Records on the pages before the stream's first (a query started at page 3 skips two).
+    skipped: u64,
     largest: Option<u64>,
     latest: Option<u64>,
 }
 
 impl Ledger {
-    pub(crate) fn new(object: &str) -> Ledger {
+    /// A ledger for a stream of `object` that skips the first `skipped` records of the list.
+    pub(crate) fn new(object: &str, skipped: u64) -> Ledger {
         Ledger {
             object: object.into(),
             ids: HashMap::new(),
             contents: HashMap::new(),
             received: 0,
+            skipped,
             largest: None,
             latest: None,
         }
@@ -281,9 +288,10 @@ impl Ledger {
             ));
         }
         let after = self.received + records.len() as u64;
+        let covered = after.saturating_add(self.skipped);
         let largest = self.largest.max(total);
         if let Some(t) = largest
-            && after > t.saturating_add(slack(t))
+            && covered > t.saturating_add(slack(t))
         {
             return Err(self.verdict(
                 number,
@@ -295,6 +303,7 @@ impl Ledger {
         }
         Ok(Checked {
             after,
+            covered,
             announced,
             content,
         })

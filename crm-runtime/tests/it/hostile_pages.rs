@@ -432,3 +432,35 @@ async fn count_ends_on_a_server_that_pages_forever() {
     );
     assert_eq!(server.requests(), [1, 1, 2]);
 }
+
+#[tokio::test]
+async fn a_stream_started_at_a_later_page_is_not_short() {
+    let server = serve(|page, limit, _| {
+        let meta = format!(
+            r#""total_count":250,"has_more":{}"#,
+            has_more(page, limit, 250)
+        );
+        plain(page, limit, 250, &meta)
+    })
+    .await;
+    let (yielded, result) = drain(server.client.list::<Account>().page(2)).await;
+    result.expect("pages 2 and 3 are the rest of the list");
+    assert_eq!(yielded, 150);
+    assert_eq!(server.requests(), [2, 3]);
+    // Past the slack counts the skipped pages too: 250 announced, 100 skipped, 251 more.
+    let server = serve(|page, limit, _| {
+        let start = u64::from(page - 1) * limit;
+        body(
+            ids(start + 1..=start + limit),
+            r#""total_count":250,"has_more":true"#,
+        )
+    })
+    .await;
+    let (yielded, result) = drain(server.client.list::<Account>().page(2)).await;
+    assert_eq!(
+        pagination_error(result).to_string(),
+        "pagination went wrong: accounts: the server announced 250 records, sent 200, then page \
+         4 with 100 more (at most 100 more are accepted)"
+    );
+    assert_eq!(yielded, 200);
+}
