@@ -28,10 +28,12 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
+mod keyset;
 pub mod ledger;
 
 use crate::error::Error;
 use crate::query::{Listable, Page, PageSize, Query};
+use keyset::Keyset;
 
 pub(crate) use ledger::Ledger;
 pub use ledger::{End, Problem, Verdict, slack};
@@ -51,6 +53,8 @@ struct State<R> {
     done: bool,
     /// An error to return on the next poll, after the page that revealed it was yielded.
     failed: Option<Error>,
+    /// Paging by id, while the server honours it; `next` then numbers the requests.
+    keyset: Option<Keyset>,
     ahead: Option<BoxStream<'static, Result<Page<R>, Error>>>,
 }
 
@@ -68,6 +72,9 @@ impl<R: Listable> Query<R> {
         let next = Some(first);
         let skipped = u64::from(first.saturating_sub(1)) * u64::from(limit.get());
         let ledger = Ledger::new(&self.object, skipped);
+        let keyset = (first == 1 && self.prefetch == 1)
+            .then(|| Keyset::new(&order, self.q.as_deref()))
+            .flatten();
         let state = State {
             query: Arc::new(self),
             order,
@@ -77,6 +84,7 @@ impl<R: Listable> Query<R> {
             rechecked: None,
             done: false,
             failed: None,
+            keyset,
             ahead: None,
         };
         // Boxed so the stream is `Unpin`: `while let Some(x) = s.try_next().await` just works.
@@ -123,10 +131,30 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
                         return Err(verdict.into_error());
                     };
                     st.next = n.checked_add(1);
-                    st.query.fetch(n, Some(st.limit), Some(&st.order)).await?
+                    fetch(&mut st, n).await?
                 }
             },
         };
+        if let Some(started) = st
+            .keyset
+            .as_ref()
+            .filter(|ks| !ks.honoured(&page.records))
+            .map(Keyset::is_started)
+        {
+            st.keyset = None;
+            if started {
+                // An id at or below the last one: the server ignores the id condition (or the
+                // order). Page numbers from here; the ledger still vouches for what arrives.
+                tracing::warn!(
+                    object = %st.query.object,
+                    "the server ignored the id condition of keyset paging; paging by page number"
+                );
+                st.next = Some(page.number);
+                continue;
+            }
+            // The first request of both strategies is the same: keep its answer.
+            tracing::debug!(object = %st.query.object, "records without ids or out of id order; paging by page number");
+        }
         let checked = st
             .ledger
             .check(page.number, &page.records, page.total_count)
@@ -151,15 +179,14 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
             // Once per page: a second answer may carry the missing records (a hiccup) or a
             // smaller total (records deleted meanwhile). Whatever it says is what counts.
             st.rechecked = Some(page.number);
-            again = Some(
-                st.query
-                    .fetch(page.number, Some(st.limit), Some(&st.order))
-                    .await?,
-            );
+            again = Some(fetch(&mut st, page.number).await?);
             continue;
         }
         st.ledger
             .commit(page.number, &page.records, page.total_count, checked);
+        if let Some(ks) = &mut st.keyset {
+            ks.advance(&page.records);
+        }
         if let Some(end) = short {
             let verdict = st
                 .ledger
@@ -191,6 +218,24 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
         }
         return Ok(Some((page, st)));
     }
+}
+
+/// Request `n` of the stream: page `n`, or by keyset the page after the last id.
+async fn fetch<R: Listable>(st: &mut State<R>, n: u32) -> Result<Page<R>, Error> {
+    // Only the parts a request needs: the state's prefetch stream is not `Sync`, so a borrow of
+    // the whole state would make the stream's future not `Send`.
+    let (query, order, limit) = (st.query.clone(), st.order.clone(), st.limit);
+    let Some(q) = st.keyset.as_ref().map(Keyset::q) else {
+        return query.fetch(n, Some(limit), Some(&order)).await;
+    };
+    let received = st.ledger.received();
+    let mut page = query
+        .fetch_q(1, Some(limit), Some(&order), q.as_deref())
+        .await?;
+    page.number = n;
+    // The server counted what remains past the last id; the ledger wants the list's total.
+    page.total_count = page.total_count.map(|t| t.saturating_add(received));
+    Ok(page)
 }
 
 fn prefetch<R: Listable>(

@@ -233,6 +233,11 @@ impl Ledger {
         }
     }
 
+    /// Records accepted so far.
+    pub(crate) fn received(&self) -> u64 {
+        self.received
+    }
+
     /// Checks page `number` against everything accepted before, recording nothing.
     pub(crate) fn check<R: Listable>(
         &self,

@@ -1,5 +1,7 @@
 //! Servers that page inconsistently: every scenario ends, in bounded time, with the exact
-//! verdict, the records yielded before it and the requests it cost.
+//! verdict, the records yielded before it and the requests it cost. These servers ignore `q`,
+//! so a stream in id order finds out on its second request (page 1 again, with `id > last`)
+//! and pages by number from there; that request shows in the request counts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -199,7 +201,14 @@ async fn new_records_past_the_total_forever_stop_after_the_slack() {
         assert_eq!(yielded, 300, "prefetch {prefetch}");
         let mut requests = server.requests();
         requests.sort_unstable();
-        assert_eq!(requests, [1, 2, 3, 4], "prefetch {prefetch}");
+        // Paging by id, the second request (page 1 again, with `id > 100`) shows that this
+        // server ignores the id condition: page numbers from there.
+        let want: &[u32] = if prefetch == 1 {
+            &[1, 1, 2, 3, 4]
+        } else {
+            &[1, 2, 3, 4]
+        };
+        assert_eq!(requests, want, "prefetch {prefetch}");
     }
 }
 
@@ -245,7 +254,7 @@ async fn partly_overlapping_pages_stop_at_the_first_repeat() {
     );
     assert_eq!((v.received(), v.distinct_ids()), (100, 100));
     assert_eq!(yielded, 100);
-    assert_eq!(server.requests(), [1, 2]);
+    assert_eq!(server.requests(), [1, 1, 2]);
 }
 
 #[tokio::test]
@@ -305,7 +314,7 @@ async fn an_empty_page_mid_export_is_fetched_again_then_reported() {
         let asked: Vec<u32> = server.requests();
         assert_eq!(asked.iter().filter(|&&p| p == 2).count(), 2, "{asked:?}");
         if prefetch == 1 {
-            assert_eq!(asked, [1, 2, 2]);
+            assert_eq!(asked, [1, 1, 2, 2]);
         }
     }
 }
@@ -333,7 +342,7 @@ async fn an_empty_page_that_fills_when_asked_again_loses_nothing() {
         .expect("export");
     let got: Vec<u64> = records.iter().map(|r| r.id.get()).collect();
     assert_eq!(got, (1..=250).collect::<Vec<_>>());
-    assert_eq!(server.requests(), [1, 2, 2, 3]);
+    assert_eq!(server.requests(), [1, 1, 2, 2, 3]);
 }
 
 #[tokio::test]
@@ -357,7 +366,7 @@ async fn a_short_page_mid_export_is_reported_with_the_counts() {
     );
     // The short page's records were yielded before the verdict.
     assert_eq!(yielded, 130);
-    assert_eq!(server.requests(), [1, 2, 2]);
+    assert_eq!(server.requests(), [1, 1, 2, 2]);
 }
 
 #[tokio::test]
@@ -384,7 +393,7 @@ async fn an_early_has_more_false_is_reported_unless_the_count_shrank() {
     let (yielded, result) = drain(server.client.list::<Account>()).await;
     result.expect("the second count is met");
     assert_eq!(yielded, 200);
-    assert_eq!(server.requests(), [1, 2, 2]);
+    assert_eq!(server.requests(), [1, 1, 2, 2]);
 }
 
 #[tokio::test]
@@ -463,4 +472,27 @@ async fn a_stream_started_at_a_later_page_is_not_short() {
          4 with 100 more (at most 100 more are accepted)"
     );
     assert_eq!(yielded, 200);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_id_condition_gets_page_numbers_and_loses_nothing() {
+    let server = serve(|page, limit, _| {
+        let meta = format!(
+            r#""total_count":250,"has_more":{}"#,
+            has_more(page, limit, 250)
+        );
+        plain(page, limit, 250, &meta)
+    })
+    .await;
+    let records: Vec<Account> = server
+        .client
+        .list::<Account>()
+        .items()
+        .try_collect()
+        .await
+        .expect("export");
+    let got: Vec<u64> = records.iter().map(|r| r.id.get()).collect();
+    assert_eq!(got, (1..=250).collect::<Vec<_>>());
+    // Page 1; page 1 again with `id > 100`, which repeats ids: page numbers from page 2.
+    assert_eq!(server.requests(), [1, 1, 2, 3]);
 }

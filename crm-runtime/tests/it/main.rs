@@ -4,6 +4,7 @@
 mod common;
 mod errors;
 mod hostile_pages;
+mod keyset;
 mod pagination;
 mod sandbox;
 mod transport;
