@@ -1,5 +1,14 @@
 //! Pagination streams that never lose or repeat a record silently.
 //!
+//! Strategy: a stream in id order (the default; also an explicit `{"id":"asc"}`) starting at
+//! page 1 without prefetch pages by id: every request asks for page 1 of the user's `q` AND
+//! `"id":{"$gt": last id}`, so records deleted or created meanwhile cannot shift a record that
+//! exists throughout the stream out of its page: it is yielded exactly once. An answer with an
+//! id at or below the last one (a server ignoring the condition) switches the stream to page
+//! numbers, from the page it had reached, with a `tracing` warning; so do records without ids.
+//! Other orders, a start page and prefetch page by number. On a stream paging by id,
+//! `total_count` is the server's count of what remains plus what was yielded before.
+//!
 //! Rules: start at page 1 (or the query's page) with 100 records per page; stop on
 //! `has_more: false`, on an empty page, or, when `has_more` is absent, on a short page or once
 //! `total_count` records have arrived. Without an explicit order, streams ask for
