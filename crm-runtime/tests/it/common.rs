@@ -123,6 +123,14 @@ pub(crate) async fn spawn(state: MockState) -> Mock {
     quiet_drop_panics();
     let state = Arc::new(state);
     let app = Router::new().fallback(handle).with_state(state.clone());
+    Mock {
+        state,
+        base_url: listen(app).await,
+    }
+}
+
+/// Serves `app` on 127.0.0.1:0 for the rest of the test; returns its base URL.
+pub(crate) async fn listen(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -130,10 +138,7 @@ pub(crate) async fn spawn(state: MockState) -> Mock {
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
-    Mock {
-        state,
-        base_url: format!("http://{addr}"),
-    }
+    format!("http://{addr}")
 }
 
 fn record(id: u64) -> serde_json::Value {

@@ -14,7 +14,7 @@ use crm_runtime::paginate::{End, Problem};
 use crm_runtime::{Client, Error, Listable};
 use futures::TryStreamExt;
 
-use crate::common::{Account, TOKEN, fast_retry};
+use crate::common::{Account, TOKEN, fast_retry, listen};
 
 /// Answers page `page` of size `limit`, the `nth` time (from 1) that page is asked for, with
 /// a JSON body written as text (so it can hold what serde_json cannot, like `1e400`).
@@ -43,15 +43,8 @@ async fn serve(answer: impl Fn(u32, u64, u32) -> String + Send + Sync + 'static)
         log: Mutex::new(Vec::new()),
     });
     let app = Router::new().fallback(handle).with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
-    });
     let client = Client::builder()
-        .base_url(format!("http://{addr}"))
+        .base_url(listen(app).await)
         .token(TOKEN)
         .retry_policy(fast_retry())
         .build()
@@ -104,8 +97,15 @@ fn plain(page: u32, limit: u64, total: u64, meta: &str) -> String {
     body(ids(start + 1..=(start + limit).min(total)), meta)
 }
 
-fn has_more(page: u32, limit: u64, total: u64) -> bool {
-    u64::from(page) * limit < total
+/// The metadata of page `page` of a list of 250 records, announcing `total_count` as given.
+fn meta_250(page: u32, limit: u64, total_count: &str) -> String {
+    let more = u64::from(page) * limit < 250;
+    format!(r#""total_count":{total_count},"has_more":{more}"#)
+}
+
+/// Page `page` of a list of 250 records that pages consistently.
+fn consistent_250(page: u32, limit: u64) -> String {
+    plain(page, limit, 250, &meta_250(page, limit, "250"))
 }
 
 /// Streams every page, counting the records yielded, until the end or an error; within 10 s.
@@ -216,11 +216,13 @@ async fn new_records_past_the_total_forever_stop_after_the_slack() {
 async fn records_inserted_during_an_export_within_the_slack_pass() {
     // 250 announced, 340 sent: 90 created while the export ran.
     let server = serve(|page, limit, _| {
-        let meta = format!(
-            r#""total_count":250,"has_more":{}"#,
-            has_more(page, limit, 340)
-        );
-        plain(page, limit, 340, &meta)
+        let more = u64::from(page) * limit < 340;
+        plain(
+            page,
+            limit,
+            340,
+            &format!(r#""total_count":250,"has_more":{more}"#),
+        )
     })
     .await;
     let (yielded, result) = drain(server.client.list::<Account>()).await;
@@ -288,14 +290,10 @@ async fn repeats_of_several_pages_and_within_a_page_are_named() {
 async fn an_empty_page_mid_export_is_fetched_again_then_reported() {
     for prefetch in [1, 3] {
         let server = serve(|page, limit, _| {
-            let meta = format!(
-                r#""total_count":250,"has_more":{}"#,
-                has_more(page, limit, 250)
-            );
             if page == 2 {
-                body([], &meta)
+                body([], &meta_250(page, limit, "250"))
             } else {
-                plain(page, limit, 250, &meta)
+                consistent_250(page, limit)
             }
         })
         .await;
@@ -322,14 +320,10 @@ async fn an_empty_page_mid_export_is_fetched_again_then_reported() {
 #[tokio::test]
 async fn an_empty_page_that_fills_when_asked_again_loses_nothing() {
     let server = serve(|page, limit, nth| {
-        let meta = format!(
-            r#""total_count":250,"has_more":{}"#,
-            has_more(page, limit, 250)
-        );
         if page == 2 && nth == 1 {
-            body([], &meta)
+            body([], &meta_250(page, limit, "250"))
         } else {
-            plain(page, limit, 250, &meta)
+            consistent_250(page, limit)
         }
     })
     .await;
@@ -400,10 +394,7 @@ async fn an_early_has_more_false_is_reported_unless_the_count_shrank() {
 async fn an_unreadable_total_count_counts_as_absent() {
     for total in ["1e400", "-5", r#""many""#, "250.5", "null", "[250]"] {
         let server = serve(move |page, limit, _| {
-            let meta = format!(
-                r#""total_count":{total},"has_more":{}"#,
-                has_more(page, limit, 250)
-            );
+            let meta = meta_250(page, limit, total);
             plain(page, limit, 250, &meta)
         })
         .await;
@@ -444,14 +435,7 @@ async fn count_ends_on_a_server_that_pages_forever() {
 
 #[tokio::test]
 async fn a_stream_started_at_a_later_page_is_not_short() {
-    let server = serve(|page, limit, _| {
-        let meta = format!(
-            r#""total_count":250,"has_more":{}"#,
-            has_more(page, limit, 250)
-        );
-        plain(page, limit, 250, &meta)
-    })
-    .await;
+    let server = serve(|page, limit, _| consistent_250(page, limit)).await;
     let (yielded, result) = drain(server.client.list::<Account>().page(2)).await;
     result.expect("pages 2 and 3 are the rest of the list");
     assert_eq!(yielded, 150);
@@ -476,14 +460,7 @@ async fn a_stream_started_at_a_later_page_is_not_short() {
 
 #[tokio::test]
 async fn a_server_ignoring_the_id_condition_gets_page_numbers_and_loses_nothing() {
-    let server = serve(|page, limit, _| {
-        let meta = format!(
-            r#""total_count":250,"has_more":{}"#,
-            has_more(page, limit, 250)
-        );
-        plain(page, limit, 250, &meta)
-    })
-    .await;
+    let server = serve(|page, limit, _| consistent_250(page, limit)).await;
     let records: Vec<Account> = server
         .client
         .list::<Account>()

@@ -69,6 +69,17 @@ async fn every_record_present_throughout_an_export_appears_exactly_once() {
     }
 }
 
+/// The mock with 250 records, `has_more` and `total_count`.
+async fn spawn_250() -> crate::common::Mock {
+    spawn(MockState {
+        total: 250,
+        has_more: true,
+        total_count: true,
+        ..Default::default()
+    })
+    .await
+}
+
 fn q_of(request: &str) -> Option<String> {
     let url = reqwest::Url::parse(&format!("http://x{}", request.trim_start_matches("GET ")))
         .expect("url");
@@ -79,13 +90,7 @@ fn q_of(request: &str) -> Option<String> {
 
 #[tokio::test]
 async fn requests_carry_the_filter_and_the_last_id() {
-    let mock = spawn(MockState {
-        total: 250,
-        has_more: true,
-        total_count: true,
-        ..Default::default()
-    })
-    .await;
+    let mock = spawn_250().await;
     let got: Vec<Account> = mock
         .client()
         .list::<Account>()
@@ -130,13 +135,7 @@ async fn requests_carry_the_filter_and_the_last_id() {
 #[tokio::test]
 async fn another_order_or_prefetch_pages_by_number() {
     for (order, prefetch) in [(Some(r#"{"name":"asc"}"#), 1), (None, 4)] {
-        let mock = spawn(MockState {
-            total: 250,
-            has_more: true,
-            total_count: true,
-            ..Default::default()
-        })
-        .await;
+        let mock = spawn_250().await;
         let mut q = mock.client().list::<Account>().prefetch(prefetch);
         if let Some(o) = order {
             q = q.order_json(o);
