@@ -124,6 +124,18 @@ async fn drain<R: Listable>(pages: crm_runtime::Query<R>) -> (u64, Result<(), Er
     (yielded, result)
 }
 
+/// The ids of a successful export of accounts, in the order yielded.
+async fn export_ids(server: &Server) -> Vec<u64> {
+    let records: Vec<Account> = server
+        .client
+        .list::<Account>()
+        .items()
+        .try_collect()
+        .await
+        .expect("export");
+    records.iter().map(|r| r.id.get()).collect()
+}
+
 fn pagination_error(result: Result<(), Error>) -> Error {
     let err = result.expect_err("a pagination verdict");
     assert!(err.is_pagination(), "{err:?}");
@@ -327,15 +339,7 @@ async fn an_empty_page_that_fills_when_asked_again_loses_nothing() {
         }
     })
     .await;
-    let records: Vec<Account> = server
-        .client
-        .list::<Account>()
-        .items()
-        .try_collect()
-        .await
-        .expect("export");
-    let got: Vec<u64> = records.iter().map(|r| r.id.get()).collect();
-    assert_eq!(got, (1..=250).collect::<Vec<_>>());
+    assert_eq!(export_ids(&server).await, (1..=250).collect::<Vec<_>>());
     assert_eq!(server.requests(), [1, 1, 2, 2, 3]);
 }
 
@@ -461,15 +465,7 @@ async fn a_stream_started_at_a_later_page_is_not_short() {
 #[tokio::test]
 async fn a_server_ignoring_the_id_condition_gets_page_numbers_and_loses_nothing() {
     let server = serve(|page, limit, _| consistent_250(page, limit)).await;
-    let records: Vec<Account> = server
-        .client
-        .list::<Account>()
-        .items()
-        .try_collect()
-        .await
-        .expect("export");
-    let got: Vec<u64> = records.iter().map(|r| r.id.get()).collect();
-    assert_eq!(got, (1..=250).collect::<Vec<_>>());
+    assert_eq!(export_ids(&server).await, (1..=250).collect::<Vec<_>>());
     // Page 1; page 1 again with `id > 100`, which repeats ids: page numbers from page 2.
     assert_eq!(server.requests(), [1, 1, 2, 3]);
 }
