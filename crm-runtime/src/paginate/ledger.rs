@@ -1,8 +1,8 @@
 //! The bookkeeping every paging strategy feeds, and the verdict it reaches when what a server
 //! sent cannot be a complete, repetition-free list.
 //!
-//! A strategy (page numbers, keyset) hands each page to [`Ledger::check`] before using it and to
-//! [`Ledger::commit`] once it accepts it; the ledger never fetches anything itself, so every
+//! A strategy (page numbers, keyset) hands each page to `Ledger::check` before using it and to
+//! `Ledger::commit` once it accepts it; the ledger never fetches anything itself, so every
 //! strategy gets the same rules:
 //!
 //! - an id seen on an earlier page, or twice on one page, is an error;
@@ -190,7 +190,7 @@ impl Error {
     }
 }
 
-/// What [`Ledger::check`] found acceptable about a page, for [`Ledger::commit`].
+/// What `Ledger::check` found acceptable about a page, for `Ledger::commit`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checked {
     /// Records accepted once this page is.
