@@ -462,10 +462,44 @@ async fn a_stream_started_at_a_later_page_is_not_short() {
     assert_eq!(yielded, 200);
 }
 
+/// Keeps the message of every warning event.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Message<'a>(&'a mut String);
+        impl tracing::field::Visit for Message<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    *self.0 = format!("{value:?}");
+                }
+            }
+        }
+        if *event.metadata().level() == tracing::Level::WARN {
+            let mut text = String::new();
+            event.record(&mut Message(&mut text));
+            self.0.lock().expect("lock").push(text);
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_server_ignoring_the_id_condition_gets_page_numbers_and_loses_nothing() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let warnings = Warnings::default();
+    // A current-thread test: the subscriber sees every event of the stream.
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
+    // Other tests hit the same callsite at the same time without a subscriber; without this,
+    // a callsite can keep the interest computed before this subscriber existed.
+    tracing::callsite::rebuild_interest_cache();
     let server = serve(|page, limit, _| consistent_250(page, limit)).await;
     assert_eq!(export_ids(&server).await, (1..=250).collect::<Vec<_>>());
     // Page 1; page 1 again with `id > 100`, which repeats ids: page numbers from page 2.
     assert_eq!(server.requests(), [1, 1, 2, 3]);
+    assert_eq!(
+        *warnings.0.lock().expect("lock"),
+        ["the server ignored the id condition of keyset paging; paging by page number"]
+    );
 }
