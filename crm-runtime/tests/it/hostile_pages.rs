@@ -108,6 +108,15 @@ fn consistent_250(page: u32, limit: u64) -> String {
     plain(page, limit, 250, &meta_250(page, limit, "250"))
 }
 
+/// A server announcing 250 records that sends new ones on every page, forever.
+fn endless_past_250(page: u32, limit: u64, _: u32) -> String {
+    let start = u64::from(page - 1) * limit;
+    body(
+        ids(start + 1..=start + limit),
+        r#""total_count":250,"has_more":true"#,
+    )
+}
+
 /// Streams every page, counting the records yielded, until the end or an error; within 10 s.
 async fn drain<R: Listable>(pages: crm_runtime::Query<R>) -> (u64, Result<(), Error>) {
     let mut yielded = 0u64;
@@ -188,14 +197,7 @@ async fn id_less_records_that_change_from_page_to_page_pass() {
 #[tokio::test]
 async fn new_records_past_the_total_forever_stop_after_the_slack() {
     for prefetch in [1, 4] {
-        let server = serve(|page, limit, _| {
-            let start = u64::from(page - 1) * limit;
-            body(
-                ids(start + 1..=start + limit),
-                r#""total_count":250,"has_more":true"#,
-            )
-        })
-        .await;
+        let server = serve(endless_past_250).await;
         let (yielded, result) = drain(server.client.list::<Account>().prefetch(prefetch)).await;
         let err = pagination_error(result);
         assert_eq!(
@@ -445,14 +447,7 @@ async fn a_stream_started_at_a_later_page_is_not_short() {
     assert_eq!(yielded, 150);
     assert_eq!(server.requests(), [2, 3]);
     // Past the slack counts the skipped pages too: 250 announced, 100 skipped, 251 more.
-    let server = serve(|page, limit, _| {
-        let start = u64::from(page - 1) * limit;
-        body(
-            ids(start + 1..=start + limit),
-            r#""total_count":250,"has_more":true"#,
-        )
-    })
-    .await;
+    let server = serve(endless_past_250).await;
     let (yielded, result) = drain(server.client.list::<Account>().page(2)).await;
     assert_eq!(
         pagination_error(result).to_string(),
