@@ -85,7 +85,15 @@ pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure>
             order,
             page_size,
             prefetch,
-        } => export(&client, &object, q, order, page_size, prefetch as usize).await,
+            allow_partial,
+        } => {
+            let options = ExportOptions {
+                page_size,
+                prefetch: prefetch as usize,
+                allow_partial,
+            };
+            export(&client, &object, q, order, options).await
+        }
         Command::Get { object, id } => {
             let record = client.object(object).get(id).await.map_err(explain)?;
             let mut out = Out::new();
@@ -135,17 +143,34 @@ pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure>
     }
 }
 
+struct ExportOptions {
+    page_size: u32,
+    prefetch: usize,
+    allow_partial: bool,
+}
+
+/// How an export stopped early.
+enum Stop {
+    /// The server's pages were inconsistent; the records before it are written.
+    Verdict(crm_runtime::Error),
+    Other(Failure),
+}
+
 async fn export(
     client: &Client,
     object: &str,
     q: Option<String>,
     order: Option<String>,
-    page_size: u32,
-    prefetch: usize,
+    options: ExportOptions,
 ) -> Result<(), Failure> {
+    let page_size = options.page_size;
     let size = PageSize::new(page_size)
         .ok_or_else(|| format!("--page-size must be 1 to 100, got {page_size}"))?;
-    let mut query = client.object(object).list().limit(size).prefetch(prefetch);
+    let mut query = client
+        .object(object)
+        .list()
+        .limit(size)
+        .prefetch(options.prefetch);
     if let Some(q) = q {
         check_json("q", &q)?;
         query = query.q_json(q);
@@ -167,8 +192,14 @@ async fn export(
     let mut pages = query.pages();
     let mut out = Out::new();
     let mut written = 0u64;
-    let result: Result<(), Failure> = async {
-        while let Some(page) = pages.try_next().await.map_err(explain)? {
+    let result: Result<(), Stop> = async {
+        loop {
+            let page = match pages.try_next().await {
+                Ok(Some(page)) => page,
+                Ok(None) => break,
+                Err(e) if e.is_pagination() => return Err(Stop::Verdict(e)),
+                Err(e) => return Err(Stop::Other(explain(e))),
+            };
             if let (Some(bar), Some(total)) = (&bar, page.total_count()) {
                 bar.set_length(total);
             }
@@ -176,7 +207,7 @@ async fn export(
                 match out.line(&one_line(record.json())) {
                     Ok(()) => {}
                     Err(WriteEnd::Closed) => return Ok(()),
-                    Err(WriteEnd::Failed(m)) => return Err(m),
+                    Err(WriteEnd::Failed(m)) => return Err(Stop::Other(m)),
                 }
             }
             written += page.records().len() as u64;
@@ -184,11 +215,36 @@ async fn export(
                 bar.set_position(written);
             }
         }
-        finish(out.flush())
+        Ok(())
     }
     .await;
+    // What was written stays written, whatever stopped the export.
+    let flushed = finish(out.flush());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    result.map_err(|e| format!("{e} (after {written} records)"))
+    match result {
+        Ok(()) => flushed,
+        Err(Stop::Other(e)) => Err(format!("{e} (after {written} records)")),
+        // The verdict carries its own counts.
+        Err(Stop::Verdict(e)) if !options.allow_partial => Err(explain(e)),
+        Err(Stop::Verdict(e)) => {
+            flushed?;
+            eprintln!("crm: {}", partial_summary(e, written));
+            Ok(())
+        }
+    }
+}
+
+/// The stderr line of an export accepted with `--allow-partial`.
+fn partial_summary(e: crm_runtime::Error, written: u64) -> String {
+    let mut line = format!("partial export accepted: {written} records written");
+    if let Some(v) = e.pagination() {
+        line.push_str(&format!(", {} distinct ids", v.distinct_ids()));
+        if let Some(n) = v.announced() {
+            line.push_str(&format!(", {n} announced"));
+        }
+    }
+    line.push_str(&format!(" ({})", explain(e)));
+    line
 }

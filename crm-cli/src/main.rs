@@ -63,6 +63,10 @@ enum ApiCommand {
         /// Pages fetched at once once the total is known.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=32))]
         prefetch: u32,
+        /// Accept an export the server paged inconsistently (repeats, an early end): keep the
+        /// records written before the problem, print the counts on stderr and exit 0.
+        #[arg(long)]
+        allow_partial: bool,
     },
     /// Prints one record as received.
     Get {

@@ -44,13 +44,16 @@ pub(crate) struct ListMeta {
 }
 
 /// Tenants send counts as numbers or numeric strings; anything else counts as absent rather
-/// than failing a page whose records are fine.
+/// than failing a page whose records are fine. Read as raw text because serde_json refuses a
+/// number it cannot hold (`1e400`) before any visitor sees it.
 fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    let text = raw.get().trim();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    Ok(text.trim().parse().ok())
 }
 
 fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {

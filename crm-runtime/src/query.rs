@@ -54,8 +54,13 @@ impl TryFrom<u32> for PageSize {
 /// What can be listed: every generated record type and projection, and [`RawRecord`].
 #[doc(hidden)]
 pub trait Listable: serde::de::DeserializeOwned + Send + 'static {
-    /// The record's id, used to detect a repeated page.
+    /// The record's id, used to detect a repeated record.
     fn list_id(&self) -> Option<u64>;
+    /// The record's content, used to detect a repeated page of records without ids; only
+    /// types whose records can lack an id need it.
+    fn list_content(&self) -> &str {
+        ""
+    }
 }
 
 impl<R: Record> Listable for R {
@@ -67,6 +72,9 @@ impl<R: Record> Listable for R {
 impl Listable for RawRecord {
     fn list_id(&self) -> Option<u64> {
         self.id()
+    }
+    fn list_content(&self) -> &str {
+        self.json()
     }
 }
 
@@ -89,7 +97,9 @@ impl<R> Page<R> {
     pub fn into_records(self) -> Vec<R> {
         self.records
     }
-    /// The number of records matching the query, as the server counted it.
+    /// The number of records matching the query, as the server counted it. On a stream paging
+    /// by id (see [`crate::paginate`]), the server counts what remains after the last id, and
+    /// this is that count plus the records the stream yielded before the page.
     pub fn total_count(&self) -> Option<u64> {
         self.total_count
     }
@@ -270,6 +280,7 @@ impl<R> Query<R> {
         page: Option<u32>,
         limit: Option<PageSize>,
         order: Option<&str>,
+        q: Option<&str>,
     ) -> Call {
         let mut call = Call::new(reqwest::Method::GET, [self.object.to_string()]);
         if let Some(l) = limit {
@@ -278,8 +289,8 @@ impl<R> Query<R> {
         if let Some(p) = page {
             call = call.query("page", p.to_string());
         }
-        if let Some(q) = &self.q {
-            call = call.query("q", q.clone());
+        if let Some(q) = q {
+            call = call.query("q", q.to_owned());
         }
         if let Some(o) = order {
             call = call.query("order", o.to_owned());
@@ -349,7 +360,18 @@ impl<R: Listable> Query<R> {
         limit: Option<PageSize>,
         order: Option<&str>,
     ) -> Result<Page<R>, Error> {
-        let call = self.call(Some(number), limit, order);
+        self.fetch_q(number, limit, order, self.q.as_deref()).await
+    }
+
+    /// [`fetch`](Query::fetch) with another `q` (keyset paging adds its id condition).
+    pub(crate) async fn fetch_q(
+        &self,
+        number: u32,
+        limit: Option<PageSize>,
+        order: Option<&str>,
+        q: Option<&str>,
+    ) -> Result<Page<R>, Error> {
+        let call = self.call(Some(number), limit, order, q);
         if self.q_too_large {
             return Err(crate::filter::q_too_large().with_request("GET", &call.path()));
         }

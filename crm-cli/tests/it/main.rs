@@ -7,5 +7,6 @@ mod check;
 mod commands;
 mod csv;
 mod hostile;
+mod pages;
 mod provenance;
 mod refresh;

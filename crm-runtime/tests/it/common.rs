@@ -123,6 +123,14 @@ pub(crate) async fn spawn(state: MockState) -> Mock {
     quiet_drop_panics();
     let state = Arc::new(state);
     let app = Router::new().fallback(handle).with_state(state.clone());
+    Mock {
+        state,
+        base_url: listen(app).await,
+    }
+}
+
+/// Serves `app` on 127.0.0.1:0 for the rest of the test; returns its base URL.
+pub(crate) async fn listen(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -130,10 +138,7 @@ pub(crate) async fn spawn(state: MockState) -> Mock {
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
-    Mock {
-        state,
-        base_url: format!("http://{addr}"),
-    }
+    format!("http://{addr}")
 }
 
 fn record(id: u64) -> serde_json::Value {
@@ -304,6 +309,14 @@ fn list(
         .and_then(|l| l.parse().ok())
         .unwrap_or(10);
     let mut page: u32 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    // Keyset paging (`"id":{"$gt":n}`, ids being 1..=total): the page that starts after n.
+    let after = params
+        .get("q")
+        .and_then(|q| serde_json::from_str::<serde_json::Value>(q).ok())
+        .and_then(|q| q["id"]["$gt"].as_u64());
+    if let Some(n) = after {
+        page = u32::try_from(n / limit + 1).expect("page");
+    }
     if let Some(from) = st.repeat_from
         && page >= from
     {
@@ -313,7 +326,8 @@ fn list(
     let ids: Vec<u64> = (start + 1..=(start + limit).min(st.total)).collect();
     let mut meta = serde_json::json!({"url": "/accounts", "object_type": "list"});
     if st.total_count {
-        meta["total_count"] = serde_json::json!(st.total);
+        // The records matching `q`: with an id condition, those past it.
+        meta["total_count"] = serde_json::json!(st.total - after.unwrap_or(0).min(st.total));
     }
     if st.has_more {
         meta["has_more"] = serde_json::json!(start + limit < st.total);

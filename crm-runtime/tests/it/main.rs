@@ -5,6 +5,8 @@ mod common;
 mod echo;
 mod errors;
 mod hostile;
+mod hostile_pages;
+mod keyset;
 mod pagination;
 mod retries;
 mod sandbox;
