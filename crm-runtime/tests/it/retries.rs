@@ -212,11 +212,17 @@ fn list(s: &Script, params: &std::collections::HashMap<String, String>) -> serde
         .and_then(|l| l.parse().ok())
         .unwrap_or(10);
     let page: u64 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let start = (page - 1) * limit;
+    // Keyset paging (`"id":{"$gt":n}`, ids being 1..=total) starts after n and counts what is left.
+    let after = params
+        .get("q")
+        .and_then(|q| serde_json::from_str::<serde_json::Value>(q).ok())
+        .and_then(|q| q["id"]["$gt"].as_u64());
+    let start = after.unwrap_or((page - 1) * limit).min(s.total);
     let list: Vec<_> = (start + 1..=(start + limit).min(s.total))
         .map(|id| json!({"record": {"id": id, "name": format!("Account {id}")}}))
         .collect();
-    json!({"metadata": {"total_count": s.total, "has_more": start + limit < s.total}, "list": list})
+    let total = s.total - after.unwrap_or(0).min(s.total);
+    json!({"metadata": {"total_count": total, "has_more": start + limit < s.total}, "list": list})
 }
 
 #[derive(serde::Serialize)]

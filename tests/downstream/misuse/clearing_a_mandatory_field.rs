@@ -1,4 +1,5 @@
 //! Misuse: A mandatory field cannot be cleared.
+// expect: cannot clear `policynumber`
 // expect: mandatory
 crm_runtime::schema!("dictionaries");
 fn main() {

@@ -1,5 +1,5 @@
 //! Misuse: Not through the trait either.
-// expect: Default
+// expect: Contact::builder()
 crm_runtime::schema!("dictionaries");
 fn main() {
     let _: contact::NewContact = Default::default();

@@ -1,5 +1,5 @@
 //! Misuse: Only opportunities have lines; this tenant has none.
-// expect: opportunities
+// expect: only opportunities
 crm_runtime::schema!("dictionaries");
 fn main() {
     let client = crm_runtime::Client::builder().build().ok();

@@ -7,6 +7,7 @@ crm_runtime::schema!("dictionaries");
 
 use account::{Account, AccountNiveau, fields as a};
 use contact::Contact;
+use crm_runtime::{Date, Decimal, Id};
 use futures::TryStreamExt;
 use policy::Policy;
 
@@ -19,10 +20,35 @@ async fn main() -> Result<(), crm_runtime::Error> {
         .region_area("North/East")
         .f_3rdpartyref("X-1")
         .niveau(AccountNiveau::TresBas)
+        .turnover(1000)
         .build();
     let acme: Account = client.create(&new).await?;
     println!("created account {:?}", acme.name);
     println!("niveau {}", acme.niveau.as_ref().map(|n| n.as_str()).unwrap_or("-"));
+    println!("turnover {:?}", acme.turnover.as_ref().map(Decimal::as_str));
+
+    // Money keeps every digit, through the server and back.
+    let exact = Decimal::new(9_876_543_210_987_654, 2);
+    let rich: Account = client
+        .update(acme.id, &Account::patch().turnover(exact.clone()))
+        .await?;
+    println!("turnover {:?} exact {}", rich.turnover.as_ref().map(Decimal::as_str), rich.turnover == Some(exact));
+
+    // A tenant's zero date decodes as none, and typed filters agree with decoding.
+    let raw = client
+        .object("accounts")
+        .create(&serde_json::json!({"name": "Zero Date Ltd", "inceptiondate": "0000-00-00"}))
+        .await?;
+    let zero: Account = client.get(Id::new(raw.id().unwrap_or_default())).await?;
+    println!("zero date decodes as {:?}", zero.inceptiondate);
+    let cutoff = Date::from_ymd(2018, 1, 1).unwrap_or_else(|| unreachable!("a valid date"));
+    let before: Vec<Account> =
+        client.list::<Account>().filter(a::INCEPTIONDATE.lt(cutoff)).items().try_collect().await?;
+    println!("lt matches it {}", before.iter().any(|x| x.id == zero.id));
+    let empty: Vec<Account> =
+        client.list::<Account>().filter(a::INCEPTIONDATE.is_empty()).items().try_collect().await?;
+    println!("is_empty matches it {}", empty.iter().any(|x| x.id == zero.id));
+    client.delete(zero.id).await?;
 
     let contact = Contact::builder().accountid(acme.id).last("Smith").build();
     let smith: Contact = client.create(&contact).await?;

@@ -160,6 +160,11 @@ async fn a_crate_outside_the_workspace() {
     expect_test::expect![[r#"
         created account Some("Downstream Ltd")
         niveau Très bas
+        turnover Some("1000")
+        turnover Some("98765432109876.54") exact true
+        zero date decodes as None
+        lt matches it false
+        is_empty matches it true
         created contact Some("Smith") at account true
         created policy Some("P-42") cover Some(true)
         found 1
