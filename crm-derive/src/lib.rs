@@ -1,9 +1,9 @@
 //! Procedural macros over `crm-codegen`: read the snapshot, call the library, report errors.
 //!
 //! Paths are relative to the invoking crate's `CARGO_MANIFEST_DIR`. Every file read is embedded
-//! with `include_bytes!`, so editing a snapshot rebuilds the crate; a *new* file is only noticed
-//! when the crate rebuilds for another reason, unless the crate has a `build.rs` with
-//! `println!("cargo::rerun-if-changed=dictionaries");` (cargo then watches the directory).
+//! with `include_bytes!`, the snapshot's `index.json` among them, so editing a snapshot rebuilds
+//! the crate, and so does a new file once the index lists it (`crm check --fix` and
+//! `crm refresh-schema` keep it current).
 
 use std::path::{Path, PathBuf};
 
