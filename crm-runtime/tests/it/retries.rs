@@ -269,7 +269,10 @@ async fn a_post_refused_with_429_or_503_is_retried_and_creates_once() {
     )
     .await;
     let client = s.client(fast_retry());
-    let created: Account = client.create_as(&NEW).await.expect("created after refusals");
+    let created: Account = client
+        .create_as(&NEW)
+        .await
+        .expect("created after refusals");
     assert_eq!(created.id.get(), 1001);
     assert_eq!(s.created(), 1);
     assert_eq!(s.requests(), ["POST /accounts"; 4]);
