@@ -368,14 +368,6 @@ impl<O: Object + ?Sized> BoolField<O> {
 )]
 pub trait UnsupportedOperator {}
 
-/// Marks, by its absence, fields the CRM sets itself: their setters exist (hidden) only to turn
-/// an attempt to set one into this sentence.
-#[diagnostic::on_unimplemented(
-    message = "this field is read-only: the CRM sets it itself, so a request cannot",
-    label = "read-only in the dictionary snapshot"
-)]
-pub trait ReadOnlyField {}
-
 macro_rules! unsupported {
     ($name:ident < $($p:ident),* > : $($method:ident),*) => {
         impl<O: Object + ?Sized, $($p: ?Sized),*> $name<O, $($p),*> {
