@@ -130,7 +130,7 @@
 //! Decisions where the API says nothing: server-managed fields (`id`, `createddate`,
 //! `modifieddate`, `createdby`, `modifiedby`) are read-only and never required; a response
 //! without an `id` field gets one, since every v4 record has it; a field is custom when the
-//! response says so, else when the public catalogue ([`raw::STANDARD_FIELDS`]) does not list it
+//! response says so, else when the public catalogue ([`objects::STANDARD`]) does not list it
 //! for a standard object (so on a custom object every field but the server-managed ones is
 //! custom); a dropdown without a list name gets [`raw::default_list_name`]
 //! (`<object module>_<field>`, `account_type`). A map keyed by field name that repeats a name
@@ -160,12 +160,14 @@
 
 pub mod canonical;
 pub mod check;
+pub mod classify;
 pub mod diff;
 pub mod error;
 mod json;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod objects;
 pub mod raw;
 pub mod text;
 pub mod validate;
@@ -177,17 +179,5 @@ pub use model::{
     SANDBOX_HEADER, Source,
 };
 
-/// The eleven standard objects of API v4, in the documentation's order.
-pub const STANDARD_OBJECTS: &[&str] = &[
-    "accounts",
-    "activities",
-    "contacts",
-    "campaigns",
-    "campaigndetails",
-    "campaignstages",
-    "cases",
-    "documents",
-    "opportunities",
-    "opportunityhistories",
-    "opportunity_lines",
-];
+/// The eleven standard objects of API v4, in the documentation's order ([`objects::STANDARD`]).
+pub const STANDARD_OBJECTS: &[&str] = objects::STANDARD_NAMES;

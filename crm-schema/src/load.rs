@@ -66,7 +66,10 @@ fn parse_document<'b>(file: &Path, bytes: &'b [u8]) -> Result<(&'b str, Document
         return Err(Error::new(vec![p]).with_file(file));
     }
     let doc = crate::json::parse(text.as_bytes()).map_err(|e| {
-        let mut p = Problem::at("", format!("invalid JSON: {}", strip_position(&e)));
+        let mut p = Problem::at(
+            "",
+            format!("invalid JSON: {}", crate::text::without_position(&e)),
+        );
         p.position = Some((e.line(), e.column()));
         Error::new(vec![p]).with_file(file)
     })?;
@@ -112,15 +115,6 @@ pub(crate) fn locate(problems: &mut [Problem]) {
         {
             p.position = crate::json::position_of(&positions, &p.pointer);
         }
-    }
-}
-
-/// serde_json appends " at line L column C" to its messages; the position is reported apart.
-fn strip_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg,
     }
 }
 

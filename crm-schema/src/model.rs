@@ -234,59 +234,13 @@ pub enum FieldType {
 
 impl FieldType {
     /// The name used for this type in canonical files.
-    pub fn as_str(&self) -> &str {
-        match self {
-            FieldType::Id => "id",
-            FieldType::Text => "text",
-            FieldType::LongText => "long_text",
-            FieldType::Email => "email",
-            FieldType::Phone => "phone",
-            FieldType::Url => "url",
-            FieldType::Integer => "integer",
-            FieldType::Decimal => "decimal",
-            FieldType::Currency => "currency",
-            FieldType::Percent => "percent",
-            FieldType::Boolean => "boolean",
-            FieldType::Date => "date",
-            FieldType::DateTime => "datetime",
-            FieldType::Lookup => "lookup",
-            FieldType::Reference { .. } => "reference",
-            FieldType::User => "user",
-            FieldType::Unknown { .. } => "unknown",
-        }
+    pub fn as_str(&self) -> &'static str {
+        self.class().name
     }
-
-    /// Every type name a canonical file may use, for error messages.
-    pub const NAMES: &'static [&'static str] = &[
-        "id",
-        "text",
-        "long_text",
-        "email",
-        "phone",
-        "url",
-        "integer",
-        "decimal",
-        "currency",
-        "percent",
-        "boolean",
-        "date",
-        "datetime",
-        "lookup",
-        "reference",
-        "user",
-        "unknown",
-    ];
 
     /// Text-like types, which may carry a `max_length`.
     pub fn is_text(&self) -> bool {
-        matches!(
-            self,
-            FieldType::Text
-                | FieldType::LongText
-                | FieldType::Email
-                | FieldType::Phone
-                | FieldType::Url
-        )
+        self.class().value == crate::classify::ValueKind::Text
     }
 }
 

@@ -43,21 +43,6 @@ pub const RESERVED_FIELD_IDENTS: &[&str] = &["extra", "build"];
 /// that carries values the snapshot does not know.
 pub const RESERVED_VARIANT_IDENTS: &[&str] = &["Self", "Other"];
 
-/// The default Rust type names of the eleven standard objects.
-pub const STANDARD_TYPE_NAMES: &[(&str, &str)] = &[
-    ("accounts", "Account"),
-    ("activities", "Activity"),
-    ("contacts", "Contact"),
-    ("campaigns", "Campaign"),
-    ("campaigndetails", "CampaignDetail"),
-    ("campaignstages", "CampaignStage"),
-    ("cases", "Case"),
-    ("documents", "Document"),
-    ("opportunities", "Opportunity"),
-    ("opportunityhistories", "OpportunityHistory"),
-    ("opportunity_lines", "OpportunityLine"),
-];
-
 /// Splits a name into words (rules 1 and 2).
 fn words(name: &str) -> Vec<String> {
     let ascii = if name.is_ascii() {
@@ -162,11 +147,8 @@ pub fn module_ident(type_name: &str) -> String {
 /// the API name (`claims` -> `Claim`, `policies` -> `Policy`). Snapshots store the result, so a
 /// wrong guess is fixed once by editing `type_name`.
 pub fn default_type_name(object_api_name: &str) -> String {
-    if let Some((_, t)) = STANDARD_TYPE_NAMES
-        .iter()
-        .find(|(o, _)| *o == object_api_name)
-    {
-        return (*t).to_owned();
+    if let Some(o) = crate::objects::standard(object_api_name) {
+        return o.type_name.to_owned();
     }
     type_ident(&singular(object_api_name))
 }
@@ -286,14 +268,7 @@ mod tests {
             default_type_name,
             &[
                 ("accounts", "Account"),
-                ("activities", "Activity"),
-                ("contacts", "Contact"),
-                ("campaigns", "Campaign"),
                 ("campaigndetails", "CampaignDetail"),
-                ("campaignstages", "CampaignStage"),
-                ("cases", "Case"),
-                ("documents", "Document"),
-                ("opportunities", "Opportunity"),
                 ("opportunityhistories", "OpportunityHistory"),
                 ("opportunity_lines", "OpportunityLine"),
                 ("claims", "Claim"),

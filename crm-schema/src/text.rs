@@ -1,5 +1,7 @@
 //! Text from a server made safe to show, log or write: the client's own token (and anything
-//! shaped `Bearer <token>`) masked, control characters escaped, excerpts of bodies short.
+//! shaped `Bearer <token>`) masked, control characters escaped, excerpts of bodies short; and
+//! the small text helpers every crate's messages share ([`snippet`], [`edit_distance`],
+//! [`without_position`]).
 //!
 //! A server may echo the request's `Authorization` header into an error message, a validation
 //! message, a dictionary label or an HTML page, and may send raw control characters (ESC
@@ -124,6 +126,34 @@ impl Redactor {
         // A cut can leave a secret's first characters at the end; masking again after the
         // cut catches any fragment of eight or more.
         escape(&self.mask(&out), false)
+    }
+}
+
+/// At most `max` characters of `text`, trimmed, with an ellipsis when cut: a value quoted in
+/// a message, which may be a long text.
+pub fn snippet(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// How many edits apart two names are, a swap of neighbours counting as one (`nmae` ->
+/// `name` is 1), for "did you mean" hints.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    strsim::osa_distance(a, b)
+}
+
+/// serde_json's message without the " at line L column C" it appends: callers report the
+/// position apart (a JSON path, a file position), or it tells a reader nothing.
+pub fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) => message.to_owned(),
+        None => text,
     }
 }
 

@@ -74,26 +74,6 @@ fn hint(key: &str) -> &'static str {
     }
 }
 
-/// The Levenshtein distance, for "did you mean" hints on misspelled keys.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// One JSON object being read: records which keys were read, reports the rest as unknown.
 pub(super) struct Members<'a> {
     doc: &'a Document,
@@ -221,8 +201,8 @@ impl<'a> Members<'a> {
             }
             let near = allowed
                 .iter()
-                .filter(|k| distance(k, key) <= 2)
-                .min_by_key(|k| distance(k, key));
+                .filter(|k| crate::text::edit_distance(k, key) <= 2)
+                .min_by_key(|k| crate::text::edit_distance(k, key));
             let suggestion = match near {
                 Some(k) => format!("did you mean `{k}`?"),
                 None => format!(
@@ -378,40 +358,26 @@ fn read_field(doc: &Document, value: &Value, at: String, p: &mut Vec<Problem>) -
         if ty != "unknown" && raw_type.is_some() {
             p.push(Problem::at(m.at("raw_type"), format!("only `unknown` fields have a `raw_type`; this field is `{ty}`")));
         }
-        let parsed = match ty.as_str() {
-            "id" => FieldType::Id,
-            "text" => FieldType::Text,
-            "long_text" => FieldType::LongText,
-            "email" => FieldType::Email,
-            "phone" => FieldType::Phone,
-            "url" => FieldType::Url,
-            "integer" => FieldType::Integer,
-            "decimal" => FieldType::Decimal,
-            "currency" => FieldType::Currency,
-            "percent" => FieldType::Percent,
-            "boolean" => FieldType::Boolean,
-            "date" => FieldType::Date,
-            "datetime" => FieldType::DateTime,
-            "lookup" => FieldType::Lookup,
-            "user" => FieldType::User,
-            "reference" => match &target {
+        let parsed = match FieldType::with_name(&ty) {
+            Some(FieldType::Reference { .. }) => match &target {
                 Some(target) => FieldType::Reference { target: target.clone(), external },
                 None => {
                     p.push(Problem::at(at.clone(), "missing key `target`; a `reference` field names its target object, e.g. \"target\": \"accounts\""));
                     return None;
                 }
             },
-            "unknown" => match &raw_type {
+            Some(FieldType::Unknown { .. }) => match &raw_type {
                 Some(raw) => FieldType::Unknown { raw: raw.clone() },
                 None => {
                     p.push(Problem::at(at.clone(), "missing key `raw_type`; an `unknown` field keeps the tenant's own type name"));
                     return None;
                 }
             },
-            other => {
+            Some(plain) => plain,
+            None => {
                 p.push(Problem::at(
                     m.at("type"),
-                    format!("unknown type `{other}`; expected one of {}", FieldType::NAMES.join(", ")),
+                    format!("unknown type `{ty}`; expected one of {}", FieldType::NAMES.join(", ")),
                 ));
                 return None;
             }
@@ -484,15 +450,4 @@ fn read_value(
         active,
         rename,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn edit_distance() {
-        assert_eq!(super::distance("label", "lable"), 2);
-        assert_eq!(super::distance("label", "label"), 0);
-        assert_eq!(super::distance("", "abc"), 3);
-        assert_eq!(super::distance("read_only", "readonly"), 1);
-    }
 }

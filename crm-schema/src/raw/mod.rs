@@ -13,7 +13,7 @@ mod lookup;
 mod merge;
 mod types;
 
-pub use catalogue::{SERVER_MANAGED_FIELDS, STANDARD_FIELDS, is_standard_field};
+pub use catalogue::{SERVER_MANAGED_FIELDS, is_standard_field};
 pub use dictionary::{dictionary_from_response, parse_dictionary_response};
 pub use lookup::lookup_values_from_response;
 pub use merge::{carry_overrides, default_list_name, fill_lookup, merge_lookup_values};

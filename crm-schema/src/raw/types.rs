@@ -134,29 +134,9 @@ fn enum_args(args: &str) -> Vec<String> {
 /// Field names that hold a CRM user's id.
 const USER_FIELDS: &[&str] = &["ownerid", "createdby", "modifiedby", "userid"];
 
-/// Singular stems of the standard objects, as they appear in `<stem>id` field names.
-const STEMS: &[(&str, &str)] = &[
-    ("account", "accounts"),
-    ("activity", "activities"),
-    ("contact", "contacts"),
-    ("campaign", "campaigns"),
-    ("campaigndetail", "campaigndetails"),
-    ("campaignstage", "campaignstages"),
-    ("case", "cases"),
-    ("document", "documents"),
-    ("opportunity", "opportunities"),
-    ("opportunityhistory", "opportunityhistories"),
-    ("opportunityline", "opportunity_lines"),
-    ("opportunity_line", "opportunity_lines"),
-];
-
 /// The standard object a name refers to, singular (`account`) or plural (`accounts`).
 pub(crate) fn standard_object(name: &str) -> Option<&'static str> {
-    let name = name.trim().to_ascii_lowercase();
-    STEMS
-        .iter()
-        .find(|(stem, plural)| *stem == name || *plural == name)
-        .map(|(_, plural)| *plural)
+    crate::objects::standard_by_name(name).map(|o| o.api_name)
 }
 
 /// A simple English plural, for targets outside the standard objects (`sla` -> `slas`).

@@ -108,3 +108,39 @@ fn debug_never_shows_the_secret() {
     let text = format!("{:?}", r());
     assert_eq!(text, "Redactor { secrets: 1 }");
 }
+
+#[test]
+fn a_snippet_is_trimmed_and_marks_a_cut() {
+    use crm_schema::text::snippet;
+    assert_eq!(snippet("  short  ", 10), "short");
+    assert_eq!(snippet("exactly10!", 10), "exactly10!");
+    assert_eq!(snippet("éééééééééééé", 3), "ééé…");
+    assert_eq!(snippet("", 3), "");
+}
+
+#[test]
+fn edit_distance_counts_a_swap_as_one_edit() {
+    use crm_schema::text::edit_distance;
+    assert_eq!(edit_distance("label", "lable"), 1);
+    assert_eq!(edit_distance("nmae", "name"), 1);
+    assert_eq!(edit_distance("label", "label"), 0);
+    assert_eq!(edit_distance("", "abc"), 3);
+    assert_eq!(edit_distance("read_only", "readonly"), 1);
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+}
+
+#[test]
+fn without_position_drops_only_serde_jsons_suffix() {
+    use crm_schema::text::without_position;
+    let e = serde_json::from_str::<u8>("[1]").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid type: sequence, expected u8 at line 1 column 0"
+    );
+    assert_eq!(without_position(&e), "invalid type: sequence, expected u8");
+    let e = serde_json::from_str::<u8>("\n\n  x").unwrap_err();
+    assert_eq!(without_position(&e), "expected value");
+    // A message without a position (line 0) is kept whole.
+    let e = <serde_json::Error as serde::de::Error>::custom("no record");
+    assert_eq!(without_position(&e), "no record");
+}
