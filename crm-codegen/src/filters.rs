@@ -38,17 +38,5 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
 /// The filter field type without its parameters, which the constant's type supplies.
 fn constructor(ty: &FieldType) -> Ident {
-    ident(match ty {
-        FieldType::Id | FieldType::Reference { .. } | FieldType::User => "IdField",
-        t if t.is_text() => "TextField",
-        FieldType::Boolean => "BoolField",
-        FieldType::Lookup => "ChoiceField",
-        FieldType::Integer
-        | FieldType::Decimal
-        | FieldType::Currency
-        | FieldType::Percent
-        | FieldType::Date
-        | FieldType::DateTime => "RangeField",
-        _ => "AnyField",
-    })
+    ident(ty.class().filter.type_name())
 }

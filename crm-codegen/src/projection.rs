@@ -114,52 +114,15 @@ fn suggest(object: &ObjectDef, name: &str) -> Option<String> {
         .fields
         .iter()
         .flat_map(|f| [f.api_name.clone(), f.ident()])
-        .map(|candidate| (edit_distance(name, &candidate), candidate))
+        .map(|candidate| (crm_schema::text::edit_distance(name, &candidate), candidate))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
 }
 
-/// Edit distance counting a swap of two neighbours as one edit (`nmae` -> `name`);
-/// hand-written because it is a dozen lines and only short names are compared.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
+/// The runtime's marker of a field's kind (`kind::Text`); ids are decoded apart.
 fn kind(ty: &FieldType) -> &'static str {
-    match ty {
-        FieldType::Id => "Id",
-        t if t.is_text() => "Text",
-        FieldType::Integer => "Integer",
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent => "Decimal",
-        FieldType::Boolean => "Boolean",
-        FieldType::Date => "Date",
-        FieldType::DateTime => "DateTime",
-        FieldType::Lookup => "Lookup",
-        FieldType::Reference { .. } => "Reference",
-        FieldType::User => "User",
-        _ => "Unknown",
-    }
+    ty.class().value.marker().unwrap_or("Unknown")
 }
 
 /// The projection's impls. On errors it still emits the trait impls (with every field left

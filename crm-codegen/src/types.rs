@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crm_schema::classify::RustType;
+use crm_schema::objects::LINES;
 use crm_schema::{Dictionary, FieldDef, FieldType, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -17,9 +19,6 @@ pub(crate) struct Context<'a> {
     /// `<crate>::__private`.
     pub(crate) rt: TokenStream,
 }
-
-/// The API names of the object that embeds lines, and of its line object.
-pub(crate) const LINES: (&str, &str) = ("opportunities", "opportunity_lines");
 
 impl<'a> Context<'a> {
     pub(crate) fn new(
@@ -58,8 +57,8 @@ impl<'a> Context<'a> {
 
     /// The line object's type, when this object embeds lines and both are generated.
     pub(crate) fn lines_of(&self, object: &ObjectDef) -> Option<TokenStream> {
-        if object.api_name == LINES.0 && self.selected.contains(LINES.0) {
-            self.object_path(LINES.1)
+        if object.api_name == LINES.parent && self.selected.contains(LINES.parent) {
+            self.object_path(LINES.line)
         } else {
             None
         }
@@ -68,34 +67,40 @@ impl<'a> Context<'a> {
     /// The field's value type (inside the `Option` of the read model).
     pub(crate) fn value_ty(&self, object: &ObjectDef, f: &FieldDef) -> TokenStream {
         let rt = &self.rt;
-        match &f.ty {
-            FieldType::Id => {
+        match f.ty.class().rust {
+            RustType::OwnId => {
                 let me = names::ident(&object.type_name);
                 quote!(#rt::Id<#me>)
             }
-            t if t.is_text() => quote!(::std::string::String),
-            FieldType::Integer => quote!(i64),
-            FieldType::Decimal | FieldType::Currency | FieldType::Percent => quote!(#rt::Decimal),
-            FieldType::Boolean => quote!(bool),
-            FieldType::Date => quote!(#rt::Date),
-            FieldType::DateTime => quote!(#rt::DateTime),
-            FieldType::Lookup => {
+            RustType::String => quote!(::std::string::String),
+            RustType::I64 => quote!(i64),
+            RustType::Decimal => quote!(#rt::Decimal),
+            RustType::Bool => quote!(bool),
+            RustType::Date => quote!(#rt::Date),
+            RustType::DateTime => quote!(#rt::DateTime),
+            RustType::LookupEnum => {
                 let e = names::ident(&names::lookup_enum(object, f));
                 quote!(#e)
             }
-            FieldType::Reference { target, .. } => match self.object_path(target) {
+            RustType::TargetId => match self.target_path(f, false) {
                 Some(path) => quote!(#rt::Id<#path>),
                 None => quote!(#rt::ExternalId),
             },
-            FieldType::User => quote!(#rt::UserId),
-            _ => quote!(#rt::serde_json::Value),
+            RustType::UserId => quote!(#rt::UserId),
+            RustType::Json => quote!(#rt::serde_json::Value),
         }
     }
 
-    /// The argument type of the field's setters: text takes anything that converts to `String`,
-    /// numbers anything that converts without loss (`.turnover(1000)`, `.leadscore(5u8)`).
-    /// Other kinds take their exact type: `Id::new(5)` and `"..".parse()` need the target type
-    /// to infer theirs, which `impl Into<_>` would hide.
+    /// The generated type a reference field points to, when its target is generated.
+    fn target_path(&self, f: &FieldDef, nested: bool) -> Option<TokenStream> {
+        match &f.ty {
+            FieldType::Reference { target, .. } => self.object_path_at(target, nested),
+            _ => None,
+        }
+    }
+
+    /// The argument type of the field's setters: `impl Into<_>` of the value type where
+    /// [`RustType::setter_converts`] says so (`.turnover(1000)`, `.leadscore(5u8)`).
     pub(crate) fn arg_ty(&self, object: &ObjectDef, f: &FieldDef) -> TokenStream {
         if converts(f) {
             let ty = self.value_ty(object, f);
@@ -118,40 +123,32 @@ impl<'a> Context<'a> {
     pub(crate) fn filter_ty(&self, object: &ObjectDef, f: &FieldDef, nested: bool) -> TokenStream {
         let rt = &self.rt;
         let me = names::ident(&object.type_name);
-        match &f.ty {
-            FieldType::Id => quote!(#rt::IdField<#me, #me>),
-            t if t.is_text() => quote!(#rt::TextField<#me>),
-            FieldType::Boolean => quote!(#rt::BoolField<#me>),
-            FieldType::Lookup => {
-                let e = self.value_ty(object, f);
-                quote!(#rt::ChoiceField<#me, #e>)
-            }
-            FieldType::Reference { target, .. } => match self.object_path_at(target, nested) {
-                Some(path) => quote!(#rt::IdField<#me, #path>),
-                None => quote!(#rt::IdField<#me, #rt::External>),
+        let base = names::ident(f.ty.class().filter.type_name());
+        // The parameters after the object follow from the value type: the id's target for
+        // id filters, the enum for choices, the value for ranges.
+        match f.ty.class().rust {
+            RustType::OwnId => quote!(#rt::#base<#me, #me>),
+            RustType::TargetId => match self.target_path(f, nested) {
+                Some(path) => quote!(#rt::#base<#me, #path>),
+                None => quote!(#rt::#base<#me, #rt::External>),
             },
-            FieldType::User => quote!(#rt::IdField<#me, #rt::User>),
-            FieldType::Integer
-            | FieldType::Decimal
-            | FieldType::Currency
-            | FieldType::Percent
-            | FieldType::Date
-            | FieldType::DateTime => {
+            RustType::UserId => quote!(#rt::#base<#me, #rt::User>),
+            RustType::String | RustType::Bool | RustType::Json => quote!(#rt::#base<#me>),
+            RustType::LookupEnum
+            | RustType::I64
+            | RustType::Decimal
+            | RustType::Date
+            | RustType::DateTime => {
                 let v = self.value_ty(object, f);
-                quote!(#rt::RangeField<#me, #v>)
+                quote!(#rt::#base<#me, #v>)
             }
-            _ => quote!(#rt::AnyField<#me>),
         }
     }
 }
 
 /// Whether the field's setters take `impl Into<_>` of the value type.
 fn converts(f: &FieldDef) -> bool {
-    f.ty.is_text()
-        || matches!(
-            f.ty,
-            FieldType::Integer | FieldType::Decimal | FieldType::Currency | FieldType::Percent
-        )
+    f.ty.class().rust.setter_converts()
 }
 
 /// The kind of a field in words, for docs.
