@@ -11,9 +11,10 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
-use crate::__private::LenientGuard;
-use crate::error::{DecodeDetail, Error, Kind, snippet};
+use crate::error::{DecodeDetail, Error, Kind};
+use crate::scope::{self, LenientGuard};
 use crate::transport::Failure;
+use crm_schema::text::{snippet, without_position};
 
 /// The list envelope: `{"metadata": {...}, "list": [{"metadata": {...}, "record": {...}}]}`.
 #[derive(Deserialize)]
@@ -44,16 +45,10 @@ pub(crate) struct ListMeta {
 }
 
 /// Tenants send counts as numbers or numeric strings; anything else counts as absent rather
-/// than failing a page whose records are fine. Read as raw text because serde_json refuses a
-/// number it cannot hold (`1e400`) before any visitor sees it.
+/// than failing a page whose records are fine. Read as raw text: see [`crate::number`].
 fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-    let text = raw.get().trim();
-    let text = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(text);
-    Ok(text.trim().parse().ok())
+    Ok(crate::number::whole_in_raw(raw.get()))
 }
 
 fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
@@ -124,7 +119,9 @@ fn failure<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Error
 }
 
 fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Error) -> Error {
-    // Re-run with path tracking, under the same lenient mode as the failed attempt.
+    // Re-run with path tracking, under the same lenient mode as the failed attempt; the guard
+    // also clears any failed field left from outside this call.
+    let _guard = LenientGuard::enter(scope::lenient_decoding());
     let mut de = serde_json::Deserializer::from_slice(body);
     let (segments, path_text, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Err(pe) => (
@@ -134,6 +131,8 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
         ),
         Ok(_) => (Vec::new(), String::new(), without_position(e)),
     };
+    // Generated decoders fail at the record, and note which field they stopped at.
+    let failed_field = scope::failed_field();
     let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let mut record_id = None;
     let mut field = None;
@@ -157,17 +156,9 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
                 }
             }
         }
-        record_id = record.and_then(|r| r.get("id")).and_then(|id| match id {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        });
+        record_id = record.and_then(|r| r.get("id")).and_then(crate::number::id);
         if field.is_none() {
-            // Generated decoders fail at the record and name the field in their message.
-            field = message
-                .split_once("field `")
-                .and_then(|(_, rest)| rest.split_once('`'))
-                .map(|(name, _)| name.to_owned());
+            field = failed_field.map(str::to_owned);
             if let (Some(f), Some(r)) = (&field, record) {
                 cur = r.get(f.as_str()).or(cur);
             }
@@ -206,14 +197,4 @@ fn describe<T: DeserializeOwned>(object: &str, body: &[u8], e: &serde_json::Erro
 
 fn clean(text: &str) -> String {
     crm_schema::text::Redactor::default().line(text)
-}
-
-/// serde_json's message without its " at line 1 column 67": the JSON path says where, and the
-/// position in a one-line page tells a reader nothing.
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    text.strip_suffix(&suffix)
-        .map(str::to_owned)
-        .unwrap_or(text)
 }

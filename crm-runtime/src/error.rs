@@ -708,15 +708,5 @@ impl fmt::Display for Wait {
     }
 }
 
-/// At most `max` characters of `text`, with an ellipsis when cut.
-pub(crate) fn snippet(text: &str, max: usize) -> String {
-    let text = text.trim();
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
-
 /// The runtime's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,23 +1,35 @@
 //! The kinds of dictionary fields, as types: `#[derive(Record)]` checks a projection field's
-//! Rust type against the kind the snapshot gives it, and compile errors name these.
+//! Rust type against the kind the snapshot gives it, and compile errors name these. Which field
+//! types have which kind is `crm_schema::classify::ValueKind`; its `marker()` names these types.
 
-/// Text, long text, e-mail, phone, URL.
-pub enum Text {}
-/// A whole number.
-pub enum Integer {}
-/// A decimal, currency or percent.
-pub enum Decimal {}
-/// A boolean.
-pub enum Boolean {}
-/// A date.
-pub enum Date {}
-/// A date and time.
-pub enum DateTime {}
-/// A dropdown value.
-pub enum Lookup {}
-/// A reference to another record.
-pub enum Reference {}
-/// A user.
-pub enum User {}
-/// A type the snapshot does not know.
-pub enum Unknown {}
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $k:ident,)*) => {
+        $($(#[$doc])* pub enum $k {})*
+        /// The names of the markers above, for the test that pins them to the classification.
+        #[cfg(test)]
+        pub(crate) const NAMES: &[&str] = &[$(stringify!($k)),*];
+    };
+}
+
+kinds! {
+    /// Text, long text, e-mail, phone, URL.
+    Text,
+    /// A whole number.
+    Integer,
+    /// A decimal, currency or percent.
+    Decimal,
+    /// A boolean.
+    Boolean,
+    /// A date.
+    Date,
+    /// A date and time.
+    DateTime,
+    /// A dropdown value.
+    Lookup,
+    /// A reference to another record.
+    Reference,
+    /// A user.
+    User,
+    /// A type the snapshot does not know.
+    Unknown,
+}

@@ -46,6 +46,7 @@ mod documents;
 mod error;
 mod limit;
 mod lookups;
+mod number;
 mod ops;
 pub mod paginate;
 mod passthrough;
@@ -53,6 +54,7 @@ mod query;
 mod raw;
 mod redact;
 mod retry;
+mod scope;
 mod transport;
 mod usage;
 

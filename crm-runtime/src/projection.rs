@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::kind;
-use crate::record::{Id, LookupEnum};
+use crate::record::{Id, LookupEnum, UserId};
 use crate::types::{Date, DateTime, Decimal};
 use crate::wire::{Cx, Wire, field};
 
@@ -23,14 +23,20 @@ pub trait FieldOf<K> {
 }
 
 macro_rules! field_of {
-    ($($k:ident => $($t:ty),+;)*) => {$($(
-        impl FieldOf<kind::$k> for Option<$t> {
-            type Inner = $t;
-            fn slot(&mut self) -> &mut Option<$t> {
-                self
+    ($($k:ident => $($t:ident),+;)*) => {
+        $($(
+            impl FieldOf<kind::$k> for Option<$t> {
+                type Inner = $t;
+                fn slot(&mut self) -> &mut Option<$t> {
+                    self
+                }
             }
-        }
-    )+)*};
+        )+)*
+        /// The table above as names (kind, Rust type), for the test that pins it to
+        /// `crm_schema::classify`.
+        #[cfg(test)]
+        const FIELD_OF: &[(&str, &str)] = &[$($((stringify!($k), stringify!($t))),+),*];
+    };
 }
 
 field_of! {
@@ -41,7 +47,7 @@ field_of! {
     Date => Date;
     DateTime => DateTime;
     Lookup => String;
-    User => crate::record::UserId;
+    User => UserId;
 }
 
 impl<K> FieldOf<K> for Option<Value> {
@@ -80,4 +86,83 @@ pub fn project<'de, K, F: FieldOf<K>, A: serde::de::MapAccess<'de>>(
     cx: &mut Cx,
 ) -> Result<(), A::Error> {
     field(slot.slot(), api_name, map, cx)
+}
+
+/// `a == b` in a const context: a projection with `object_type` checks at compile time that the
+/// type is of its object.
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use crm_schema::FieldType;
+    use crm_schema::classify::{RustType, ValueKind};
+
+    use super::FIELD_OF;
+
+    /// Kinds whose projection types come from generic impls rather than the table: any lookup
+    /// enum, `Id<O>` / `ExternalId`; and `Value`, which holds every kind.
+    fn generic(rust: RustType) -> bool {
+        matches!(
+            rust,
+            RustType::LookupEnum | RustType::TargetId | RustType::Json
+        )
+    }
+
+    #[test]
+    fn the_markers_are_the_classifications_kinds() {
+        let mut ours: Vec<&str> = crate::kind::NAMES.to_vec();
+        let mut theirs: Vec<&str> = ValueKind::ALL.iter().filter_map(|k| k.marker()).collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn every_field_type_is_held_by_its_classified_rust_type() {
+        for ty in FieldType::EVERY {
+            let class = ty.class();
+            let Some(kind) = class.value.marker() else {
+                // The record's own id: decoded by `id_field`, never by kind.
+                assert_eq!(class.rust, RustType::OwnId, "{ty:?}");
+                continue;
+            };
+            let listed: Vec<&str> = FIELD_OF
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, t)| *t)
+                .collect();
+            match class.rust.name() {
+                Some(name) if !generic(class.rust) => {
+                    assert_eq!(listed, [name], "{ty:?}: kind::{kind}");
+                }
+                _ => assert!(generic(class.rust), "{ty:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_table_row_is_a_classified_pair_or_lookup_text() {
+        for (kind, rust) in FIELD_OF {
+            let classified = FieldType::EVERY.iter().any(|t| {
+                let class = t.class();
+                class.value.marker() == Some(*kind) && class.rust.name() == Some(*rust)
+            });
+            // A projection may hold a dropdown as its text instead of the generated enum.
+            let lookup_text = *kind == "Lookup" && *rust == "String";
+            assert!(classified || lookup_text, "kind::{kind} => {rust}");
+        }
+    }
 }

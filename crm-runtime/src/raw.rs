@@ -28,11 +28,7 @@ struct IdOnly {
 }
 
 fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+    Ok(crate::number::id(&serde_json::Value::deserialize(d)?))
 }
 
 impl<'de> Deserialize<'de> for RawRecord {
@@ -74,7 +70,7 @@ impl RawRecord {
                         record_id: self.id,
                         field: Some(api_name.to_owned()),
                         path: api_name.to_owned(),
-                        snippet: Some(crate::error::snippet(&v.to_string(), 60)),
+                        snippet: Some(crm_schema::text::snippet(&v.to_string(), 60)),
                     })
                     .with_detail(e.to_string())
             }),

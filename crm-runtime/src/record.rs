@@ -107,9 +107,10 @@ impl<O: ?Sized> Serialize for Id<O> {
     }
 }
 impl<'de, O: ?Sized> Deserialize<'de> for Id<O> {
-    /// Accepts a number or a numeric string: tenants send both (`"ownerid":"36974"`).
+    /// Accepts what a record's id field does ([`crate::wire::Wire`]): a number or a numeric
+    /// string (`"ownerid":"36974"`); 0 and `""` mean no record, so they are an error here.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::__private::decode_u64(d).map(Id::new)
+        crate::wire::decode_required(d)
     }
 }
 

@@ -216,7 +216,7 @@ impl<O: ?Sized> Wire for Id<O> {
         if blank(v) {
             return Decoded::Absent;
         }
-        v.trim().parse::<u64>().map_or(Decoded::Bad, Self::from_u64)
+        crate::number::digits(v).map_or(Decoded::Bad, Self::from_u64)
     }
 }
 
@@ -395,11 +395,7 @@ pub fn decode_required<'de, T: Wire, D: Deserializer<'de>>(d: D) -> Result<T, D:
 
 /// A short rendering of a bad value for messages: records can carry long texts.
 fn snippet(v: &Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(80) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text,
-    }
+    crm_schema::text::snippet(&v.to_string(), 80)
 }
 
 /// Per-record decoding state: the mode, and the values that did not decode.
@@ -454,11 +450,17 @@ pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(
             cx.id_seen = true;
             Ok(())
         }
-        Ok(None) => Err(de::Error::custom("the record's `id` is empty")),
-        Err(raw) => Err(de::Error::custom(format_args!(
-            "the record's `id` is not an id: {}",
-            snippet(&raw)
-        ))),
+        Ok(None) => {
+            crate::scope::fail_at("id");
+            Err(de::Error::custom("the record's `id` is empty"))
+        }
+        Err(raw) => {
+            crate::scope::fail_at("id");
+            Err(de::Error::custom(format_args!(
+                "the record's `id` is not an id: {}",
+                snippet(&raw)
+            )))
+        }
     }
 }
 
@@ -521,7 +523,7 @@ impl<'de, R: DecodeRecord> Visitor<'de> for RecordVisitor<R> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<R, A::Error> {
         let mut record = R::empty();
         let mut cx = Cx {
-            lenient: crate::__private::lenient_decoding(),
+            lenient: crate::scope::lenient_decoding(),
             id_seen: false,
             bad: Vec::new(),
         };
@@ -544,6 +546,7 @@ impl<'de, R: DecodeRecord> Visitor<'de> for RecordVisitor<R> {
             )));
         }
         if let Some((field, expecting, raw)) = cx.bad.first().filter(|_| !cx.lenient) {
+            crate::scope::fail_at(field);
             return Err(de::Error::custom(format_args!(
                 "`{}` record {}: field `{field}`: expected {expecting}, found {}",
                 R::OBJECT,

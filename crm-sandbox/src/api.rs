@@ -84,13 +84,14 @@ fn list_params(object: &ObjectDef, params: Params) -> Result<ListParams> {
 
 /// The opportunity-lines object and its link field, when `lines=true` applies to `object`.
 fn lines_object(state: &crate::State, object: &ObjectDef, wanted: bool) -> Option<ObjectDef> {
-    if !wanted || object.api_name != "opportunities" {
+    let lines = crm_schema::objects::LINES;
+    if !wanted || object.api_name != lines.parent {
         return None;
     }
     state
         .dictionary()
-        .object("opportunity_lines")
-        .filter(|o| o.field("opportunityid").is_some())
+        .object(lines.line)
+        .filter(|o| o.field(lines.parent_field).is_some())
         .cloned()
 }
 
@@ -102,7 +103,7 @@ fn attach_lines(store: &Store, lines: &Option<ObjectDef>, records: &mut [Record]
                 .get("id")
                 .and_then(serde_json::Value::as_i64)
                 .unwrap_or(0);
-            r.lines = Some(store.children(lo, "opportunityid", id)?);
+            r.lines = Some(store.children(lo, crm_schema::objects::LINES.parent_field, id)?);
         }
     }
     Ok(())

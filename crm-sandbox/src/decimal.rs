@@ -15,11 +15,7 @@ use serde_json::value::RawValue;
 
 /// Whether a field's column holds decimal text (decimal, currency, percent).
 pub(crate) fn is_decimal(ty: &crm_schema::FieldType) -> bool {
-    use crm_schema::FieldType;
-    matches!(
-        ty,
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent
-    )
+    ty.class().value == crm_schema::classify::ValueKind::Decimal
 }
 
 /// The collation's name, as column declarations use it.

@@ -337,17 +337,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// Whether the field's column holds numbers.
 pub(crate) fn is_numeric(ty: &FieldType) -> bool {
-    matches!(
-        ty,
-        FieldType::Id
-            | FieldType::Integer
-            | FieldType::User
-            | FieldType::Reference { .. }
-            | FieldType::Boolean
-            | FieldType::Decimal
-            | FieldType::Currency
-            | FieldType::Percent
-    )
+    ty.class().value.is_numeric()
 }
 
 /// Converts a filter value to what the field's column compares against. Numeric columns take

@@ -81,14 +81,19 @@ fn sort_matches(matches: u64, rows: u64, page: Page) -> bool {
 
 /// The SQLite column declaration of a field type.
 fn column_type(ty: &FieldType) -> &'static str {
-    match ty {
-        FieldType::Id => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        FieldType::Integer | FieldType::User | FieldType::Reference { .. } | FieldType::Boolean => {
+    use crm_schema::classify::ValueKind;
+    match ty.class().value {
+        ValueKind::Id => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        ValueKind::Integer | ValueKind::User | ValueKind::Reference | ValueKind::Boolean => {
             "INTEGER"
         }
         // The exact digits, compared as numbers (see `decimal`).
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent => "TEXT COLLATE DECIMAL",
-        _ => "TEXT COLLATE NOCASE",
+        ValueKind::Decimal => "TEXT COLLATE DECIMAL",
+        ValueKind::Text
+        | ValueKind::Date
+        | ValueKind::DateTime
+        | ValueKind::Lookup
+        | ValueKind::Unknown => "TEXT COLLATE NOCASE",
     }
 }
 

@@ -112,12 +112,12 @@ fn convert(field: &FieldDef, value: &Value, store: &Store) -> Result<SqlValue, R
     if value.is_null() {
         return Ok(SqlValue::Null);
     }
+    if field.ty.class().value.is_whole_number() {
+        return integer(value);
+    }
     match &field.ty {
-        FieldType::Integer | FieldType::User | FieldType::Reference { .. } | FieldType::Id => {
-            integer(value)
-        }
         FieldType::Boolean => boolean(value),
-        FieldType::Decimal | FieldType::Currency | FieldType::Percent => numeric(value),
+        _ if crate::decimal::is_decimal(&field.ty) => numeric(value),
         FieldType::Date => date(value),
         FieldType::DateTime => datetime(value),
         FieldType::Lookup => {

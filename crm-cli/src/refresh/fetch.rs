@@ -110,11 +110,7 @@ pub struct Skipped {
 
 /// The add-on that unlocks a gated object, per the API documentation.
 pub fn add_on(object: &str) -> Option<&'static str> {
-    match object {
-        "campaigns" | "campaigndetails" | "campaignstages" => Some("the Marketing tool"),
-        "cases" => Some("the Service & Support tool"),
-        _ => None,
-    }
+    crm_schema::objects::add_on(object)
 }
 
 /// The outcome of fetching one object.
