@@ -6,7 +6,9 @@
 //!
 //! The pipeline is fixed: bytes -> JSON ([`load::parse_object`]) -> model ([`model`]) -> checks
 //! ([`validate`]); raw tenant responses enter through [`raw`] and leave through the same checks.
-//! Naming rules are in [`naming`]; the drift report between two snapshots is [`diff`].
+//! Naming rules are in [`naming`]; the drift report between two snapshots is [`diff`]. What
+//! each field type means to the other crates (value kind, Rust type, filter kind, name) is
+//! [`classify`]; the standard objects and the opportunity-lines relation are [`objects`].
 //!
 //! # The model
 //!

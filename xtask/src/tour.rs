@@ -84,7 +84,38 @@ pub(crate) async fn run(dictionaries: &Path) -> Result<(), String> {
     Ok(())
 }
 
-async fn typed_tour(client: &Client) -> Result<(), Error> {
+/// Why the typed tour stopped: a call failed, or the sandbox answered something other than
+/// what the step shows (the tour is also the end-to-end test, so it must be able to fail).
+enum TourError {
+    Api(Error),
+    Unexpected(String),
+}
+
+impl From<Error> for TourError {
+    fn from(e: Error) -> Self {
+        TourError::Api(e)
+    }
+}
+
+impl std::fmt::Display for TourError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TourError::Api(e) => e.fmt(f),
+            TourError::Unexpected(what) => f.write_str(what),
+        }
+    }
+}
+
+/// Fails the tour with `what` unless `holds`.
+fn expect(holds: bool, what: impl FnOnce() -> String) -> Result<(), TourError> {
+    if holds {
+        Ok(())
+    } else {
+        Err(TourError::Unexpected(what()))
+    }
+}
+
+async fn typed_tour(client: &Client) -> Result<(), TourError> {
     println!(
         "4. Create an account with the typed builder (name is mandatory: leaving it out does not compile)"
     );
@@ -96,6 +127,12 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
         .addresscounty_state("Kent")
         .build();
     let created = client.create(&new).await?;
+    expect(created.name.as_deref() == Some("Tour Ltd"), || {
+        format!(
+            "the created account is named {:?}, not \"Tour Ltd\"",
+            created.name
+        )
+    })?;
     println!(
         "   POST /accounts -> id {}, name {:?}, created {}\n",
         created.id,
@@ -116,6 +153,13 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     let total = query.count().await?;
     let first: Vec<Account> = query.items().take(5).try_collect().await?;
     println!("   {total} match; the first {}:", first.len());
+    let scores: Vec<Option<i64>> = first.iter().map(|acc| acc.leadscore).collect();
+    expect(
+        !first.is_empty()
+            && scores.iter().all(|s| s.is_some_and(|s| s >= 50))
+            && scores.windows(2).all(|w| w[0] >= w[1]),
+        || format!("the stream is not leadscore >= 50 by leadscore desc: {scores:?}"),
+    )?;
     for acc in &first {
         println!(
             "   - {:>4}  {:<32} leadscore {}",
@@ -129,6 +173,15 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     println!("6. Patch it: set the phone, clear the sector (only touched fields are sent)");
     let patch = Account::patch().phone("+44 1234 567890").clear_sector();
     let updated = client.update(created.id, &patch).await?;
+    expect(
+        updated.phone.as_deref() == Some("+44 1234 567890") && updated.sector.is_none(),
+        || {
+            format!(
+                "the patch did not take: phone {:?}, sector {:?}",
+                updated.phone, updated.sector
+            )
+        },
+    )?;
     println!(
         "   PATCH /accounts/{} -> phone {:?}, sector {:?}\n",
         updated.id,
@@ -141,6 +194,9 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
     );
     let types = client.lookup::<account::lookups::Type>().await?;
     let shown: Vec<String> = types.iter().map(|t| format!("{t:?}")).collect();
+    expect(types.contains(&AccountType::Customer), || {
+        format!("the account types lack Customer: {shown:?}")
+    })?;
     println!("   GET /lookup/accounts/type -> {}\n", shown.join(", "));
 
     println!("8. Delete it, then read it again");
@@ -151,11 +207,13 @@ async fn typed_tour(client: &Client) -> Result<(), Error> {
             "   GET /accounts/{} -> not found, as expected: {e}",
             created.id
         ),
-        Err(e) => return Err(e),
-        Ok(_) => println!(
-            "   GET /accounts/{} -> still there (unexpected)",
-            created.id
-        ),
+        Err(e) => return Err(e.into()),
+        Ok(_) => {
+            return Err(TourError::Unexpected(format!(
+                "GET /accounts/{} after its DELETE still found the record",
+                created.id
+            )));
+        }
     }
     Ok(())
 }
