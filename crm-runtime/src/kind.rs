@@ -1,35 +1,18 @@
 //! The kinds of dictionary fields, as types: `#[derive(Record)]` checks a projection field's
 //! Rust type against the kind the snapshot gives it, and compile errors name these. Which field
-//! types have which kind is `crm_schema::classify::ValueKind`; its `marker()` names these types.
+//! types have which kind, and what each kind holds, is `crm_schema::classify::ValueKind`, whose
+//! `marker()` names these types (a test keeps the two lists equal).
 
 macro_rules! kinds {
-    ($($(#[$doc:meta])* $k:ident,)*) => {
-        $($(#[$doc])* pub enum $k {})*
-        /// The names of the markers above, for the test that pins them to the classification.
+    ($($k:ident)*) => {
+        $(
+            #[doc = concat!("The `", stringify!($k), "` kind (`crm_schema::classify::ValueKind`).")]
+            pub enum $k {}
+        )*
+        /// The names of the markers above.
         #[cfg(test)]
         pub(crate) const NAMES: &[&str] = &[$(stringify!($k)),*];
     };
 }
 
-kinds! {
-    /// Text, long text, e-mail, phone, URL.
-    Text,
-    /// A whole number.
-    Integer,
-    /// A decimal, currency or percent.
-    Decimal,
-    /// A boolean.
-    Boolean,
-    /// A date.
-    Date,
-    /// A date and time.
-    DateTime,
-    /// A dropdown value.
-    Lookup,
-    /// A reference to another record.
-    Reference,
-    /// A user.
-    User,
-    /// A type the snapshot does not know.
-    Unknown,
-}
+kinds! { Text Integer Decimal Boolean Date DateTime Lookup Reference User Unknown }

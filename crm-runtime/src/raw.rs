@@ -42,7 +42,7 @@ impl<'de> Deserialize<'de> for RawRecord {
 }
 
 impl RawRecord {
-    /// The record's id, when it has one.
+    /// The record's id, when it has one: a number or a numeric string, 0 read as none.
     pub fn id(&self) -> Option<u64> {
         self.id
     }

@@ -318,6 +318,25 @@ impl crm_runtime::Record for ScoredRecord {
     }
 }
 
+#[test]
+fn a_bad_record_id_is_named_as_the_failed_field() {
+    for (body, snippet) in [
+        (
+            &br#"{"list":[{"record":{"id":"abc","leadscore":1}}]}"#[..],
+            r#""abc""#,
+        ),
+        (&br#"{"list":[{"record":{"id":0}}]}"#[..], "0"),
+    ] {
+        let err = crm_runtime::Page::<ScoredRecord>::from_json("scored", body, false)
+            .expect_err("a record without a usable id");
+        assert!(err.is_decode(), "{err:?}");
+        assert_eq!(err.decode_field(), Some("id"), "{err}");
+        // 0 is no id, so there is no record id to name.
+        assert_eq!(err.decode_record_id(), None, "{err}");
+        assert_eq!(err.decode_snippet(), Some(snippet), "{err}");
+    }
+}
+
 #[tokio::test]
 async fn generated_decoders_fail_strictly_and_keep_bad_values_when_lenient() {
     let mock = spawn(MockState::default()).await;
