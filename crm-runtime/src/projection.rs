@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::kind;
-use crate::record::{Id, LookupEnum, UserId};
+use crate::record::{Id, LookupEnum};
 use crate::types::{Date, DateTime, Decimal};
 use crate::wire::{Cx, Wire, field};
 
@@ -23,16 +23,15 @@ pub trait FieldOf<K> {
 }
 
 macro_rules! field_of {
-    ($($k:ident => $($t:ident),+;)*) => {
-        $($(
-            impl FieldOf<kind::$k> for Option<$t> {
-                type Inner = $t;
-                fn slot(&mut self) -> &mut Option<$t> {
-                    self
-                }
+    ($($k:ident => $($t:ty),+;)*) => {$($(
+        impl FieldOf<kind::$k> for Option<$t> {
+            type Inner = $t;
+            fn slot(&mut self) -> &mut Option<$t> {
+                self
             }
-        )+)*
-        /// The table above as names (kind, Rust type), for the test that pins it to
+        }
+    )+)*
+        /// The table above as names (kind, Rust type path), for the test that pins it to
         /// `crm_schema::classify`.
         #[cfg(test)]
         const FIELD_OF: &[(&str, &str)] = &[$($((stringify!($k), stringify!($t))),+),*];
@@ -47,7 +46,7 @@ field_of! {
     Date => Date;
     DateTime => DateTime;
     Lookup => String;
-    User => UserId;
+    User => crate::record::UserId;
 }
 
 impl<K> FieldOf<K> for Option<Value> {
@@ -110,7 +109,13 @@ mod tests {
     use crm_schema::FieldType;
     use crm_schema::classify::{RustType, ValueKind};
 
-    use super::FIELD_OF;
+    /// The table's rows, each Rust type by its last path segment (`UserId`).
+    fn field_of() -> Vec<(&'static str, &'static str)> {
+        super::FIELD_OF
+            .iter()
+            .map(|(k, t)| (*k, t.rsplit("::").next().unwrap_or(t).trim()))
+            .collect()
+    }
 
     /// Kinds whose projection types come from generic impls rather than the table: any lookup
     /// enum, `Id<O>` / `ExternalId`; and `Value`, which holds every kind.
@@ -139,10 +144,10 @@ mod tests {
                 assert_eq!(class.rust, RustType::OwnId, "{ty:?}");
                 continue;
             };
-            let listed: Vec<&str> = FIELD_OF
-                .iter()
+            let listed: Vec<&str> = field_of()
+                .into_iter()
                 .filter(|(k, _)| *k == kind)
-                .map(|(_, t)| *t)
+                .map(|(_, t)| t)
                 .collect();
             match class.rust.name() {
                 Some(name) if !generic(class.rust) => {
@@ -155,13 +160,13 @@ mod tests {
 
     #[test]
     fn every_table_row_is_a_classified_pair_or_lookup_text() {
-        for (kind, rust) in FIELD_OF {
+        for (kind, rust) in field_of() {
             let classified = FieldType::EVERY.iter().any(|t| {
                 let class = t.class();
-                class.value.marker() == Some(*kind) && class.rust.name() == Some(*rust)
+                class.value.marker() == Some(kind) && class.rust.name() == Some(rust)
             });
             // A projection may hold a dropdown as its text instead of the generated enum.
-            let lookup_text = *kind == "Lookup" && *rust == "String";
+            let lookup_text = kind == "Lookup" && rust == "String";
             assert!(classified || lookup_text, "kind::{kind} => {rust}");
         }
     }

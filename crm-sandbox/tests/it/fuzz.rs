@@ -113,7 +113,17 @@ fn arbitrary_input_never_panics() {
             Ok(sql) => assert_eq!(sql.text.matches('?').count(), sql.params.len(), "{input}"),
             Err(e) => rejection_names_its_cause(&input, &e),
         }
-        let _ = crm_sandbox::query::parse_order(accounts, &input);
+        if let Err(e) = crm_sandbox::query::parse_order(accounts, &input) {
+            let crm_sandbox::Error::BadRequest(message) = &e else {
+                panic!("{input}: not a bad request: {e:?}");
+            };
+            assert!(
+                message.starts_with("Invalid JSON in order: ")
+                    || message.starts_with("Invalid field (")
+                    || message.starts_with("Invalid order direction for field ("),
+                "{input}: {message}"
+            );
+        }
     }
 }
 
