@@ -25,6 +25,7 @@
 pub mod args;
 mod builders;
 mod contract;
+mod docs;
 mod filters;
 mod lookups;
 pub mod names;
@@ -204,10 +205,10 @@ impl Generator {
 /// Everything generated for one object.
 fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
     let module = names::ident(&object.module_name());
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "The `{}` object: its record type [`{}`], create builder, patch, lookup enums and filter fields.",
         object.api_name, object.type_name
-    );
+    ));
     let record = records::generate(object, cx);
     let builder = builders::generate(object, cx);
     let patch = patches::generate(object, cx);
@@ -215,7 +216,7 @@ fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
     let fields = filters::generate(object, cx);
     let contract = contract::module(object);
     quote! {
-        #[doc = #doc]
+        #doc
         pub mod #module {
             #record
             #builder
