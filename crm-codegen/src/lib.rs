@@ -40,6 +40,10 @@ use crm_schema::{Dictionary, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// This generator's version, named in the header of a generated file so that `crm check` can
+/// tell a file made by another version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// How code is generated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -149,31 +153,7 @@ impl Generator {
 
     /// One module per selected object, or every problem that prevents it.
     pub fn generate(&self, dict: &Dictionary) -> Result<TokenStream, Diagnostics> {
-        let mut problems = Vec::new();
-        let selected: Vec<&ObjectDef> = match &self.settings.objects {
-            None => dict.iter().collect(),
-            Some(names) => {
-                let mut out = Vec::new();
-                for name in names {
-                    match dict.object(name) {
-                        Some(o) => out.push(o),
-                        None => problems.push(Diagnostic {
-                            object: None,
-                            field: None,
-                            requested: Some(name.clone()),
-                            message: format!(
-                                "object `{name}` is not in the snapshot; it has {}",
-                                dict.iter()
-                                    .map(|o| format!("`{}`", o.api_name))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        }),
-                    }
-                }
-                out
-            }
-        };
+        let (selected, mut problems) = self.select(dict);
         let cx = types::Context::new(dict, &selected, &self.settings);
         for object in &selected {
             problems.extend(names::check(object, &cx));
@@ -199,6 +179,62 @@ impl Generator {
             #tracked
             #(#modules)*
         })
+    }
+
+    /// What [`generate`](Self::generate) makes, as a source file to commit or `include!`: a
+    /// header naming this generator's [`VERSION`], `command` (what wrote the file, to run again)
+    /// and each object's `content_hash`, then the code pretty-printed. Tracked files are left
+    /// out: a crate that includes the file rebuilds when the file changes, and their absolute
+    /// paths would tie the file to one machine.
+    pub fn generate_file(&self, dict: &Dictionary, command: &str) -> Result<String, Diagnostics> {
+        let mut untracked = self.clone();
+        untracked.settings.tracked_files.clear();
+        let tokens = untracked.generate(dict)?;
+        let (selected, _) = self.select(dict);
+        let header = crm_schema::check::generated::Header::new(
+            VERSION,
+            command,
+            self.settings.objects.is_none(),
+            selected,
+        );
+        // Generated tokens always parse; should they not, the error is a diagnostic, not a panic.
+        let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
+            Diagnostics(vec![Diagnostic {
+                object: None,
+                field: None,
+                requested: None,
+                message: format!("the generated code does not parse ({e}); this is a bug, please report it"),
+            }])
+        })?;
+        Ok(header.render() + &prettyplease::unparse(&file))
+    }
+
+    /// The objects to generate (in snapshot order unless `objects` chose them), and a problem
+    /// for each chosen one the snapshot does not have.
+    fn select<'d>(&self, dict: &'d Dictionary) -> (Vec<&'d ObjectDef>, Vec<Diagnostic>) {
+        let Some(names) = &self.settings.objects else {
+            return (dict.iter().collect(), Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for name in names {
+            match dict.object(name) {
+                Some(o) => out.push(o),
+                None => problems.push(Diagnostic {
+                    object: None,
+                    field: None,
+                    requested: Some(name.clone()),
+                    message: format!(
+                        "object `{name}` is not in the snapshot; it has {}",
+                        dict.iter()
+                            .map(|o| format!("`{}`", o.api_name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }),
+            }
+        }
+        (out, problems)
     }
 }
 
