@@ -203,7 +203,9 @@ impl Generator {
                 object: None,
                 field: None,
                 requested: None,
-                message: format!("the generated code does not parse ({e}); this is a bug, please report it"),
+                message: format!(
+                    "the generated code does not parse ({e}); this is a bug, please report it"
+                ),
             }])
         })?;
         Ok(header.render() + &prettyplease::unparse(&file))
