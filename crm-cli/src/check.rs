@@ -1,6 +1,7 @@
 //! `crm check [DIR]`: every problem of a snapshot directory at once, each with its file, line
 //! and column or JSON pointer, and its fix; `--fix` rewrites the valid files and the index in
-//! canonical form. `cargo xtask check` runs this same function.
+//! canonical form; `--generated FILE` also checks a file written by `crm codegen` against the
+//! snapshot. `cargo xtask check` runs this same function.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,10 @@ pub struct CheckArgs {
     /// index (`index.json`) from the files present, then report what is left.
     #[arg(long)]
     pub fix: bool,
+    /// A file written by `crm codegen` (repeatable): reported when the snapshot has changed
+    /// since it was written, with the command that regenerates it.
+    #[arg(long, value_name = "FILE")]
+    pub generated: Vec<PathBuf>,
 }
 
 /// What a check prints: `out` for stdout, `err` for stderr, and the exit code (0 when nothing
@@ -31,7 +36,22 @@ pub struct Outcome {
 
 /// Checks `dir` (rewriting with `fix`) and words the result.
 pub fn run(dir: &Path, fix: bool) -> Outcome {
-    let checked = crm_schema::check::check_dir(dir, fix);
+    run_with(dir, fix, &[])
+}
+
+/// Checks `dir` (rewriting with `fix`) and each file of `generated` against it, and words the
+/// result.
+pub fn run_with(dir: &Path, fix: bool, generated: &[PathBuf]) -> Outcome {
+    let mut checked = crm_schema::check::check_dir(dir, fix);
+    for file in generated {
+        checked
+            .problems
+            .extend(crm_schema::check::generated::check_generated(
+                dir,
+                file,
+                crm_codegen::VERSION,
+            ));
+    }
     let mut out = String::new();
     for path in &checked.rewritten {
         let _ = writeln!(out, "rewrote {}", path.display());
@@ -41,7 +61,16 @@ pub fn run(dir: &Path, fix: bool) -> Outcome {
         n => format!("{n} object files"),
     };
     if checked.is_ok() {
-        let _ = writeln!(out, "{}: {files}, valid and canonical", dir.display());
+        let current: Vec<String> = generated
+            .iter()
+            .map(|f| format!("; {} current", f.display()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}: {files}, valid and canonical{}",
+            dir.display(),
+            current.concat()
+        );
         return Outcome {
             code: 0,
             out,
@@ -62,7 +91,7 @@ pub fn run(dir: &Path, fix: bool) -> Outcome {
 
 /// Runs the check and prints it; returns the exit code.
 pub fn run_and_print(args: &CheckArgs) -> u8 {
-    let outcome = run(&args.dir, args.fix);
+    let outcome = run_with(&args.dir, args.fix, &args.generated);
     print!("{}", outcome.out);
     eprint!("{}", outcome.err);
     outcome.code

@@ -2,6 +2,7 @@
 //! environment, error wording, `check`, `refresh-schema`, and the CSV codec of records.
 
 pub mod check;
+pub mod codegen;
 pub mod csv;
 pub mod refresh;
 

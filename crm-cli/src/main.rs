@@ -42,6 +42,12 @@ enum Command {
     /// --fix, valid files and the index are rewritten first. Exit code 0 when nothing is left
     /// to fix, 1 otherwise.
     Check(crm_cli::check::CheckArgs),
+    /// Writes what `schema!` expands to as a Rust file, to read, commit or `include!`.
+    ///
+    /// The same generator as the macro, pretty-printed, under a header naming the snapshot's
+    /// content hashes; `crm check --generated FILE` reports when the snapshot has changed
+    /// since. Exit code 0 when written, 1 otherwise.
+    Codegen(crm_cli::codegen::CodegenArgs),
 }
 
 /// The commands that read from the API and print what they read.
@@ -124,6 +130,7 @@ fn main() -> ExitCode {
     let command = match cli.command {
         Command::Api(command) => command,
         Command::Check(args) => return ExitCode::from(crm_cli::check::run_and_print(&args)),
+        Command::Codegen(args) => return ExitCode::from(crm_cli::codegen::run_and_print(&args)),
         Command::RefreshSchema(args) => {
             let dictionaries = std::path::Path::new("dictionaries");
             let run = crm_cli::refresh::command::run_and_print(

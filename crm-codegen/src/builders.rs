@@ -14,6 +14,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::contract;
+use crate::docs;
 use crate::names::{self, ident};
 use crate::types::{self, Context};
 
@@ -50,13 +51,13 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let name = ident(&f.ident());
         let arg = cx.arg_ty(object, f);
         let value = cx.convert(f);
-        let doc = format!("Sets {}", types::field_doc(f));
+        let doc = docs::doc(&format!("Sets {}", types::field_doc(f)));
         match mandatory.iter().position(|m| m.api_name == f.api_name) {
             Some(i) => {
                 let mut next = params.iter().map(|p| quote!(#p)).collect::<Vec<_>>();
                 next[i] = quote!(#rt::Set);
                 quote! {
-                    #[doc = #doc]
+                    #doc
                     #[inline]
                     pub fn #name(self, value: #arg) -> #builder<#(#next),*> {
                         let mut body = self.body;
@@ -66,7 +67,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
                 }
             }
             None => quote! {
-                #[doc = #doc]
+                #doc
                 #[inline]
                 pub fn #name(mut self, value: #arg) -> Self {
                     self.body.#name = ::core::option::Option::Some(#value);
@@ -85,12 +86,12 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             f.label
         );
         let label = format!("call `.{}(..)` before `.build()`", f.ident());
-        let doc = format!(
+        let doc = docs::doc(&format!(
             "Holds once field `{}` is set; `build()` requires it.",
             f.api_name
-        );
+        ));
         quote! {
-            #[doc = #doc]
+            #doc
             #[diagnostic::on_unimplemented(message = #message, label = #label)]
             pub trait #p {}
             impl #p for #rt::Set {}
@@ -106,10 +107,10 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     } else {
         quote!(<#(#unset),*>)
     };
-    let create_doc = format!(
+    let create_doc = docs::doc(&format!(
         "The body of a create request for `{api}`, made with [`{t}::builder`]. Only fields that were set are sent."
-    );
-    let builder_doc = format!(
+    ));
+    let builder_doc = docs::doc(&format!(
         "Builds a [`{}`]: one setter per writable field; `build()` compiles once every mandatory field is set ({}). Setting a field again replaces its value.",
         names::create(object),
         if mandatory.is_empty() {
@@ -121,12 +122,12 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
-    );
-    let mandatory_doc = format!(
+    ));
+    let mandatory_doc = docs::doc(&format!(
         "Marker traits of the mandatory fields of `{api}`: a missing one is a compile error that names it."
-    );
+    ));
     quote! {
-        #[doc = #create_doc]
+        #create_doc
         #[derive(Debug, Clone)]
         pub struct #create {
             #(#body_fields)*
@@ -146,7 +147,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
 
-        #[doc = #builder_doc]
+        #builder_doc
         #[derive(Debug, Clone)]
         #[must_use = "a builder does nothing until `build()` and a create request"]
         pub struct #builder #generics {
@@ -174,7 +175,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
 
-        #[doc = #mandatory_doc]
+        #mandatory_doc
         pub mod mandatory {
             #(#traits)*
         }

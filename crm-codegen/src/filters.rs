@@ -6,6 +6,7 @@ use proc_macro2::Ident;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::docs;
 use crate::names::{self, ident};
 use crate::types::{self, Context};
 
@@ -15,20 +16,20 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         // Written from inside `fields`, one level below the object's module.
         let ty = cx.filter_ty(object, f, true);
         let api = &f.api_name;
-        let doc = types::field_doc(f);
+        let doc = docs::doc(&types::field_doc(f));
         let base = constructor(&f.ty);
         let rt = &cx.rt;
         quote! {
-            #[doc = #doc]
+            #doc
             pub const #name: #ty = #rt::#base::new(#api);
         }
     });
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "Filter and sort fields of `{}`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.",
         object.api_name
-    );
+    ));
     quote! {
-        #[doc = #doc]
+        #doc
         pub mod fields {
             use super::*;
             #(#consts)*

@@ -25,6 +25,7 @@
 pub mod args;
 mod builders;
 mod contract;
+mod docs;
 mod filters;
 mod lookups;
 pub mod names;
@@ -38,6 +39,10 @@ use std::fmt;
 use crm_schema::{Dictionary, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
+
+/// This generator's version, named in the header of a generated file so that `crm check` can
+/// tell a file made by another version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How code is generated.
 #[derive(Debug, Clone)]
@@ -148,31 +153,7 @@ impl Generator {
 
     /// One module per selected object, or every problem that prevents it.
     pub fn generate(&self, dict: &Dictionary) -> Result<TokenStream, Diagnostics> {
-        let mut problems = Vec::new();
-        let selected: Vec<&ObjectDef> = match &self.settings.objects {
-            None => dict.iter().collect(),
-            Some(names) => {
-                let mut out = Vec::new();
-                for name in names {
-                    match dict.object(name) {
-                        Some(o) => out.push(o),
-                        None => problems.push(Diagnostic {
-                            object: None,
-                            field: None,
-                            requested: Some(name.clone()),
-                            message: format!(
-                                "object `{name}` is not in the snapshot; it has {}",
-                                dict.iter()
-                                    .map(|o| format!("`{}`", o.api_name))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        }),
-                    }
-                }
-                out
-            }
-        };
+        let (selected, mut problems) = self.select(dict);
         let cx = types::Context::new(dict, &selected, &self.settings);
         for object in &selected {
             problems.extend(names::check(object, &cx));
@@ -199,15 +180,73 @@ impl Generator {
             #(#modules)*
         })
     }
+
+    /// What [`generate`](Self::generate) makes, as a source file to commit or `include!`: a
+    /// header naming this generator's [`VERSION`], `command` (what wrote the file, to run again)
+    /// and each object's `content_hash`, then the code pretty-printed. Tracked files are left
+    /// out: a crate that includes the file rebuilds when the file changes, and their absolute
+    /// paths would tie the file to one machine.
+    pub fn generate_file(&self, dict: &Dictionary, command: &str) -> Result<String, Diagnostics> {
+        let mut untracked = self.clone();
+        untracked.settings.tracked_files.clear();
+        let tokens = untracked.generate(dict)?;
+        let (selected, _) = self.select(dict);
+        let header = crm_schema::check::generated::Header::new(
+            VERSION,
+            command,
+            self.settings.objects.is_none(),
+            selected,
+        );
+        // Generated tokens always parse; should they not, the error is a diagnostic, not a panic.
+        let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
+            Diagnostics(vec![Diagnostic {
+                object: None,
+                field: None,
+                requested: None,
+                message: format!(
+                    "the generated code does not parse ({e}); this is a bug, please report it"
+                ),
+            }])
+        })?;
+        Ok(header.render() + &prettyplease::unparse(&file))
+    }
+
+    /// The objects to generate (in snapshot order unless `objects` chose them), and a problem
+    /// for each chosen one the snapshot does not have.
+    fn select<'d>(&self, dict: &'d Dictionary) -> (Vec<&'d ObjectDef>, Vec<Diagnostic>) {
+        let Some(names) = &self.settings.objects else {
+            return (dict.iter().collect(), Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for name in names {
+            match dict.object(name) {
+                Some(o) => out.push(o),
+                None => problems.push(Diagnostic {
+                    object: None,
+                    field: None,
+                    requested: Some(name.clone()),
+                    message: format!(
+                        "object `{name}` is not in the snapshot; it has {}",
+                        dict.iter()
+                            .map(|o| format!("`{}`", o.api_name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }),
+            }
+        }
+        (out, problems)
+    }
 }
 
 /// Everything generated for one object.
 fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
     let module = names::ident(&object.module_name());
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "The `{}` object: its record type [`{}`], create builder, patch, lookup enums and filter fields.",
         object.api_name, object.type_name
-    );
+    ));
     let record = records::generate(object, cx);
     let builder = builders::generate(object, cx);
     let patch = patches::generate(object, cx);
@@ -215,7 +254,7 @@ fn object_module(object: &ObjectDef, cx: &types::Context<'_>) -> TokenStream {
     let fields = filters::generate(object, cx);
     let contract = contract::module(object);
     quote! {
-        #[doc = #doc]
+        #doc
         pub mod #module {
             #record
             #builder

@@ -6,6 +6,7 @@ use crm_schema::{FieldDef, FieldType, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::docs;
 use crate::names::{self, ident};
 use crate::types::Context;
 
@@ -30,9 +31,9 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             .as_ref()
             .map(|l| l.list_name.as_str())
             .unwrap_or_default();
-        let doc = format!(
+        let doc = docs::doc(&format!(
             "The dropdown list of field `{api}` (list `{list}`), for reading or extending it."
-        );
+        ));
         // Only emitted when set, so snapshots with stated names generate what they did.
         let inferred = f
             .lookup
@@ -40,7 +41,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             .is_some_and(|l| l.list_name_inferred)
             .then(|| quote! { const LIST_NAME_INFERRED: bool = true; });
         quote! {
-            #[doc = #doc]
+            #doc
             #[derive(Debug, Clone, Copy)]
             pub struct #marker;
             impl #rt::LookupField for #marker {
@@ -52,14 +53,14 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
     });
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "The dropdown fields of `{}`, as types for the client's lookup calls.",
         object.api_name
-    );
+    ));
     quote! {
         #(#enums)*
 
-        #[doc = #doc]
+        #doc
         pub mod lookups {
             #(#markers)*
         }
@@ -80,8 +81,9 @@ fn one_enum(object: &ObjectDef, f: &FieldDef, cx: &Context<'_>) -> TokenStream {
         if let Some(label) = &v.label {
             doc.push_str(&format!(": {label}"));
         }
+        let doc = docs::doc(&doc);
         let deprecated = (!v.active).then(|| quote!(#[deprecated(note = "inactive in the CRM: kept for old records, no longer offered")]));
-        quote!(#[doc = #doc] #deprecated #name,)
+        quote!(#doc #deprecated #name,)
     });
     let to_str = values.iter().map(|v| {
         let name = ident(&v.ident());
@@ -93,7 +95,7 @@ fn one_enum(object: &ObjectDef, f: &FieldDef, cx: &Context<'_>) -> TokenStream {
         let value = &v.value;
         quote!(#value => #e::#name,)
     });
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "Values of field `{}` of `{}` (list `{}`). Values the snapshot does not know arrive as [`Other`]({e}::Other), unchanged.",
         f.api_name,
         object.api_name,
@@ -101,9 +103,9 @@ fn one_enum(object: &ObjectDef, f: &FieldDef, cx: &Context<'_>) -> TokenStream {
             .as_ref()
             .map(|l| l.list_name.as_str())
             .unwrap_or_default(),
-    );
+    ));
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #e {
             #(#variants)*

@@ -6,6 +6,7 @@ use crm_schema::ObjectDef;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::docs;
 use crate::names::{self, ident};
 use crate::types::{self, Context};
 
@@ -28,9 +29,9 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let name = ident(&f.ident());
         let arg = cx.arg_ty(object, f);
         let value = cx.convert(f);
-        let doc = format!("Sets {}", types::field_doc(f));
+        let doc = docs::doc(&format!("Sets {}", types::field_doc(f)));
         let set = quote! {
-            #[doc = #doc]
+            #doc
             #[inline]
             pub fn #name(mut self, value: #arg) -> Self {
                 self.#name = ::core::option::Option::Some(::core::option::Option::Some(#value));
@@ -41,10 +42,10 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             return set;
         }
         let clear = ident(&names::clear(f));
-        let doc = format!("Empties field `{}` (sent as `null`).", f.api_name);
+        let doc = docs::doc(&format!("Empties field `{}` (sent as `null`).", f.api_name));
         quote! {
             #set
-            #[doc = #doc]
+            #doc
             #[inline]
             pub fn #clear(mut self) -> Self {
                 self.#name = ::core::option::Option::Some(::core::option::Option::None);
@@ -54,12 +55,12 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     });
     let read_only = crate::contract::read_only_setters(object);
     let mandatory = crate::contract::mandatory_clears(object);
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "The body of an update request for `{}`, made with [`{}::patch`]: fields left alone are not sent, so the update changes only what was set or cleared here. Read-only fields have no setter.",
         object.api_name, object.type_name
-    );
+    ));
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Debug, Clone, Default)]
         #[must_use = "a patch does nothing until sent"]
         pub struct #patch {

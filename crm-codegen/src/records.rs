@@ -5,6 +5,7 @@ use crm_schema::{FieldType, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::docs;
 use crate::names::{self, ident};
 use crate::types::{self, Context};
 
@@ -12,10 +13,10 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     let rt = &cx.rt;
     let t = ident(&object.type_name);
     let api = &object.api_name;
-    let doc = format!(
+    let doc = docs::doc(&format!(
         "A record of `{api}`, as the API returns it.\n\nEvery field but `id` is optional: the API leaves out or nulls any of them. Values that do not fit their field's type fail decoding, or in lenient mode move into [`extra`](Self::extra).\n\n{}",
         types::provenance_doc(object)
-    );
+    ));
     let mut members = Vec::new();
     let mut empty = Vec::new();
     let mut decode = Vec::new();
@@ -23,15 +24,15 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     for f in &object.fields {
         let name = ident(&f.ident());
         let key = &f.api_name;
-        let d = types::field_doc(f);
+        let d = docs::doc(&types::field_doc(f));
         if f.ty == FieldType::Id {
-            members.push(quote!(#[doc = #d] pub #name: #rt::Id<#t>,));
+            members.push(quote!(#d pub #name: #rt::Id<#t>,));
             empty.push(quote!(#name: #rt::Id::new(0),));
             decode.push(quote!(#key => #rt::id_field(&mut self.#name, map, cx)?,));
             encode.push(quote!(#rt::SerializeMap::serialize_entry(&mut map, #key, &self.#name)?;));
         } else {
             let ty = cx.value_ty(object, f);
-            members.push(quote!(#[doc = #d] pub #name: ::core::option::Option<#ty>,));
+            members.push(quote!(#d pub #name: ::core::option::Option<#ty>,));
             empty.push(quote!(#name: ::core::option::Option::None,));
             decode.push(quote!(#key => #rt::field(&mut self.#name, #key, map, cx)?,));
             encode.push(quote!(#rt::entry(&mut map, #key, &self.#name)?;));
@@ -64,7 +65,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     let patch = ident(&names::patch(object));
     let unset = object.mandatory_fields().map(|_| quote!(#rt::Unset));
     quote! {
-        #[doc = #doc]
+        #doc
         #[derive(Debug, Clone, PartialEq)]
         pub struct #t {
             #(#members)*

@@ -1,6 +1,9 @@
 //! Checking a snapshot directory as `crm check` and `cargo xtask check` do: every problem of
 //! every file at once, the index against the files present, and (with `fix`) the canonical
-//! rewrite of every file that is valid.
+//! rewrite of every file that is valid; [`generated`], whether a file written by `crm codegen`
+//! still matches its snapshot.
+
+pub mod generated;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod check;
+mod codegen;
 mod commands;
 mod csv;
 mod hostile;
