@@ -10,3 +10,4 @@ mod hostile;
 mod pages;
 mod provenance;
 mod refresh;
+mod sync;
