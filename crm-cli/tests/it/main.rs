@@ -6,6 +6,7 @@
 mod check;
 mod commands;
 mod csv;
+mod export;
 mod hostile;
 mod pages;
 mod provenance;
