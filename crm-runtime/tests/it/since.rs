@@ -51,12 +51,12 @@ async fn every_request_carries_the_stamp_with_the_filter_and_the_last_id() {
     assert!(mock.requests().iter().all(|r| r.contains("page=1&")));
 }
 
+/// A query builder step of a case.
+type Build = Box<dyn Fn(crm_runtime::Query<Account>) -> crm_runtime::Query<Account>>;
+
 #[tokio::test]
 async fn the_stamp_composes_with_any_filter_and_a_later_call_replaces_it() {
-    let cases: Vec<(
-        Box<dyn Fn(crm_runtime::Query<Account>) -> crm_runtime::Query<Account>>,
-        &str,
-    )> = vec![
+    let cases: Vec<(Build, &str)> = vec![
         // No filter at all.
         (
             Box::new(|q| q.modified_since(ts("2026-01-02 03:04:05"))),
