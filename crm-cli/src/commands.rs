@@ -259,12 +259,11 @@ async fn export(
                     }
                 };
                 match line {
-                    Ok(()) => {}
+                    Ok(()) => written += 1,
                     Err(WriteEnd::Closed) => return Ok(()),
                     Err(WriteEnd::Failed(m)) => return Err(Stop::Other(m)),
                 }
             }
-            written += page.records().len() as u64;
             if let Some(bar) = &bar {
                 bar.set_position(written);
             }

@@ -335,6 +335,7 @@ pub async fn run(client: &Client, args: &SyncArgs) -> Result<Summary, Failure> {
         run: None,
     });
     let resumed = state.run.is_some();
+    let mut started = None;
     if !resumed {
         // One small request first: its `Date` is the server's clock at the start of the run.
         client
@@ -357,12 +358,15 @@ pub async fn run(client: &Client, args: &SyncArgs) -> Result<Summary, Failure> {
             written: Vec::new(),
         });
         write_state(&args.state, &state)?;
-        drop(out);
+        started = Some(out);
     }
     let Some(run) = state.run.clone() else {
         return Err("the state file lost its run".to_owned());
     };
-    let mut out = Output::open(&output, Some(run.output_bytes))?;
+    let mut out = match started {
+        Some(out) => out,
+        None => Output::open(&output, Some(run.output_bytes))?,
+    };
     let next_watermark: DateTime = run
         .next_watermark
         .parse()

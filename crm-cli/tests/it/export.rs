@@ -224,3 +224,52 @@ async fn csv_export_reads_back_as_the_ndjson_export() {
         assert!(types.contains(t), "no {t} field exported");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_with_a_field_the_dictionary_lacks_stops_a_csv_export_with_its_id() {
+    use axum::routing::get;
+    // The sandbox's own dictionary, and records of a tenant that has a field more.
+    let sb = sandbox(1, 0).await;
+    let dictionary = reqwest::Client::new()
+        .get(format!("{}/datadictionary/accounts", sb.base_url))
+        .bearer_auth(crate::sync::TOKEN)
+        .send()
+        .await
+        .expect("dictionary")
+        .text()
+        .await
+        .expect("body");
+    let list = r#"{"metadata":{"total_count":2,"has_more":false},"list":[{"record":{"id":1,"name":"A"}},{"record":{"id":2,"name":"B","x_new":"?"}}]}"#;
+    let json = |body: String| ([("content-type", "application/json")], body);
+    let app = axum::Router::new()
+        .route(
+            "/datadictionary/accounts",
+            get(move || async move { json(dictionary) }),
+        )
+        .route(
+            "/accounts",
+            get(move || async move { json(list.to_owned()) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let o = crm(
+        &sb,
+        &["--base-url", &url, "export", "accounts", "--format", "csv"],
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "crm: record 2: accounts has no field x_new; it cannot be written as CSV (after 1 records)"
+    );
+    // The header and the first row stay written.
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines().nth(1).expect("row").starts_with("1,A,"),
+        "{text}"
+    );
+}

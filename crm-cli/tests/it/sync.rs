@@ -313,8 +313,24 @@ async fn a_corrupt_or_foreign_state_file_is_refused_and_nothing_changes() {
         assert!(!files.out.exists(), "{text}: the output was created");
     }
 
-    // An output shorter than the checkpoint says: changed outside `crm sync`.
+    // A second sync on the same output at once: refused while the first holds its lock.
     std::fs::remove_file(&files.state).expect("rm");
+    let held = std::fs::File::create(&files.out).expect("out");
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).expect("lock");
+    let o = crm(&sb, &files.args("accounts")).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "crm: {} is in use by another crm sync; nothing was changed",
+            files.out.display()
+        )
+    );
+    assert!(!files.state.exists());
+    drop(held);
+    std::fs::remove_file(&files.out).expect("rm");
+
+    // An output shorter than the checkpoint says: changed outside `crm sync`.
     let o = crm(&sb, &files.args("accounts")).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let mut state: Value =
