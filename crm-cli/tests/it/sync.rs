@@ -353,3 +353,57 @@ async fn a_corrupt_or_foreign_state_file_is_refused_and_nothing_changes() {
     assert_eq!(std::fs::read_to_string(&files.state).expect("read"), text);
     assert_eq!(std::fs::metadata(&files.out).expect("out").len(), len);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_run_against_a_server_that_ignores_the_id_condition_writes_nothing_twice() {
+    use axum::extract::Query;
+    use axum::routing::get;
+    // Records 1..=5 on page 1, whatever `q` says; nothing after.
+    let app = axum::Router::new().route(
+        "/accounts",
+        get(
+            |Query(p): Query<std::collections::HashMap<String, String>>| async move {
+                let ids: Vec<u64> = if p.get("page").map(String::as_str) == Some("1") {
+                    (1..=5).collect()
+                } else {
+                    Vec::new()
+                };
+                let list: Vec<Value> = ids
+                    .iter()
+                    .map(|id| json!({"record": {"id": id, "modifieddate": "2026-11-01 10:00:00"}}))
+                    .collect();
+                axum::Json(json!({"metadata": {"total_count": 5}, "list": list}))
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let files = Files::new();
+    // A run interrupted after its checkpoint at id 3, with records 1..=3 written.
+    let written: String = (1..=3)
+        .map(|id| format!("{{\"id\":{id},\"modifieddate\":\"2026-11-01 10:00:00\"}}\n"))
+        .collect();
+    std::fs::write(&files.out, &written).expect("out");
+    let state = json!({"format": 1, "kind": "crm-sync-state", "base_url": url, "object": "accounts",
+        "output": files.out, "watermark": null, "seen": [],
+        "run": {"since": null, "next_watermark": "2026-11-30 00:00:00", "cursor": 3,
+                "output_bytes": written.len(), "written": []}});
+    std::fs::write(&files.state, state.to_string()).expect("state");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
+    cmd.args(files.args("accounts"))
+        .args(["--base-url", &url])
+        .env("CRM_TOKEN", TOKEN);
+    let o = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+        .await
+        .expect("join");
+    let ids: Vec<u64> = versions_in(&files.out).iter().map(|v| v.0).collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5], "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "crm: sync accounts: resumed an interrupted run, 1 pages, 2 records written, 3 skipped as already seen; next run from 2026-11-30 00:00:00"
+    );
+}
