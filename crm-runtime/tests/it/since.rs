@@ -9,14 +9,7 @@ use futures::TryStreamExt;
 use serde_json::json;
 
 use crate::common::{Account, MockState, spawn};
-
-fn q_of(request: &str) -> Option<String> {
-    let url = reqwest::Url::parse(&format!("http://x{}", request.trim_start_matches("GET ")))
-        .expect("url");
-    url.query_pairs()
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned())
-}
+use crate::keyset::q_of;
 
 fn ts(text: &str) -> DateTime {
     text.parse().expect("datetime")
