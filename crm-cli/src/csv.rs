@@ -1,5 +1,5 @@
-//! CSV rows of records by the snapshot's field list, and back: the codec `crm export --format
-//! csv` and CSV import are to use.
+//! CSV rows of records by an object's field list, and back: the codec `crm export --format
+//! csv` writes through and CSV import reads through.
 //!
 //! A header names one field per column, by API name or (with [`Header::Labels`]) by the
 //! dictionary's label; reading accepts either. A cell holds a value as text: the empty cell is

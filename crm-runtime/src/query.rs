@@ -296,7 +296,7 @@ impl<R> Query<R> {
     /// ```no_run
     /// # async fn demo(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
     /// use futures::TryStreamExt;
-    /// let since: crm_runtime::DateTime = "2026-11-30 00:00:00".parse()?;
+    /// let since = crm_runtime::DateTime::new(crm_runtime::Date::from_ymd(2026, 11, 30).unwrap(), 0, 0, 0).unwrap();
     /// let mut changed = client.object("accounts").list().modified_since(since).items();
     /// while let Some(record) = changed.try_next().await? {
     ///     println!("{}", record.json());
