@@ -6,7 +6,7 @@ use crm_runtime::{Client, PageSize};
 use futures::TryStreamExt;
 
 use crate::ApiCommand as Command;
-use crm_cli::{client, explain};
+use crm_cli::{client, explain, one_line};
 
 use crm_cli::Failure;
 
@@ -40,6 +40,9 @@ impl Out {
             .and_then(|()| self.inner.write_all(b"\n"))
             .map_err(Self::end)
     }
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), WriteEnd> {
+        self.inner.write_all(bytes).map_err(Self::end)
+    }
     fn flush(&mut self) -> Result<(), WriteEnd> {
         self.inner.flush().map_err(Self::end)
     }
@@ -56,16 +59,6 @@ fn finish(r: Result<(), WriteEnd>) -> Result<(), Failure> {
     match r {
         Ok(()) | Err(WriteEnd::Closed) => Ok(()),
         Err(WriteEnd::Failed(m)) => Err(m),
-    }
-}
-
-/// One record per line. JSON strings cannot hold a raw line break, so any in a record's text
-/// is insignificant whitespace and is dropped; everything else stays byte for byte.
-fn one_line(json: &str) -> std::borrow::Cow<'_, str> {
-    if json.contains(['\n', '\r']) {
-        json.replace(['\n', '\r'], "").into()
-    } else {
-        json.into()
     }
 }
 
@@ -86,11 +79,27 @@ pub(crate) async fn run(base_url: &str, command: Command) -> Result<(), Failure>
             page_size,
             prefetch,
             allow_partial,
+            since,
+            format,
+            labels,
         } => {
+            let since = since
+                .map(|s| crm_cli::sync::parse_timestamp("--since", &s))
+                .transpose()?;
+            if labels && format != crate::Format::Csv {
+                return Err("--labels names CSV columns: use it with --format csv".to_owned());
+            }
+            let header = match format {
+                crate::Format::Ndjson => None,
+                crate::Format::Csv if labels => Some(crm_cli::csv::Header::Labels),
+                crate::Format::Csv => Some(crm_cli::csv::Header::ApiNames),
+            };
             let options = ExportOptions {
                 page_size,
                 prefetch: prefetch as usize,
                 allow_partial,
+                since,
+                csv: header,
             };
             export(&client, &object, q, order, options).await
         }
@@ -147,6 +156,18 @@ struct ExportOptions {
     page_size: u32,
     prefetch: usize,
     allow_partial: bool,
+    since: Option<crm_runtime::DateTime>,
+    /// CSV with this header; NDJSON when `None`.
+    csv: Option<crm_cli::csv::Header>,
+}
+
+/// The object's fields as the tenant's data dictionary lists them: the columns of a CSV export
+/// are the fields its records carry, custom ones included, whatever snapshot is at hand.
+async fn live_object(client: &Client, object: &str) -> Result<crm_schema::ObjectDef, Failure> {
+    let body = client.dictionary_raw(object).await.map_err(explain)?;
+    let source = crm_schema::Source::for_base_url(client.base_url());
+    crm_schema::raw::parse_dictionary_response(object, &body, source, None)
+        .map_err(|e| format!("GET /datadictionary/{object}: {e}"))
 }
 
 /// How an export stopped early.
@@ -179,6 +200,17 @@ async fn export(
         check_json("order", &order)?;
         query = query.order_json(order);
     }
+    if let Some(since) = options.since {
+        query = query.modified_since(since);
+    }
+    let object_def = match options.csv {
+        Some(_) => Some(live_object(client, object).await?),
+        None => None,
+    };
+    let mut rows = match (&object_def, options.csv) {
+        (Some(def), Some(header)) => Some(crm_cli::csv::Codec::new(def, header)?.rows()),
+        _ => None,
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -193,6 +225,14 @@ async fn export(
     let mut out = Out::new();
     let mut written = 0u64;
     let result: Result<(), Stop> = async {
+        if let Some(rows) = &mut rows {
+            let header = rows.header().map_err(Stop::Other)?;
+            match out.bytes(&header) {
+                Ok(()) => {}
+                Err(WriteEnd::Closed) => return Ok(()),
+                Err(WriteEnd::Failed(m)) => return Err(Stop::Other(m)),
+            }
+        }
         loop {
             let page = match pages.try_next().await {
                 Ok(Some(page)) => page,
@@ -204,13 +244,26 @@ async fn export(
                 bar.set_length(total);
             }
             for record in page.records() {
-                match out.line(&one_line(record.json())) {
-                    Ok(()) => {}
+                let line = match &mut rows {
+                    None => out.line(&one_line(record.json())),
+                    Some(rows) => {
+                        let row = record
+                            .to_map()
+                            .map_err(explain)
+                            .and_then(|map| rows.row(&map))
+                            .map_err(|e| match record.id() {
+                                Some(id) => Stop::Other(format!("record {id}: {e}")),
+                                None => Stop::Other(e),
+                            })?;
+                        out.bytes(&row)
+                    }
+                };
+                match line {
+                    Ok(()) => written += 1,
                     Err(WriteEnd::Closed) => return Ok(()),
                     Err(WriteEnd::Failed(m)) => return Err(Stop::Other(m)),
                 }
             }
-            written += page.records().len() as u64;
             if let Some(bar) = &bar {
                 bar.set_position(written);
             }

@@ -1,5 +1,5 @@
-//! CSV rows of records by the snapshot's field list, and back: the codec `crm export --format
-//! csv` and CSV import are to use.
+//! CSV rows of records by an object's field list, and back: the codec `crm export --format
+//! csv` writes through and CSV import reads through.
 //!
 //! A header names one field per column, by API name or (with [`Header::Labels`]) by the
 //! dictionary's label; reading accepts either. A cell holds a value as text: the empty cell is
@@ -120,6 +120,13 @@ impl<'a> Codec<'a> {
         w.flush().map_err(|e| format!("cannot write CSV: {e}"))
     }
 
+    /// An encoder of one row at a time, for output that is written as records arrive.
+    pub fn rows(&self) -> Rows<'a> {
+        Rows {
+            codec: self.clone(),
+        }
+    }
+
     /// The fields the columns of `header` hold, by API name or label.
     pub fn columns<'h>(
         &self,
@@ -192,6 +199,38 @@ impl<'a> Codec<'a> {
             out.push(self.record(&columns, &row, line)?);
         }
         Ok(out)
+    }
+}
+
+/// Rows encoded one at a time, as CSV bytes, for a stream of records ([`Codec::rows`]);
+/// the header, then the rows, make the document [`Codec::write`] writes.
+#[derive(Debug)]
+pub struct Rows<'a> {
+    codec: Codec<'a>,
+}
+
+impl Rows<'_> {
+    /// The header row's bytes.
+    pub fn header(&mut self) -> Result<Vec<u8>, Failure> {
+        let header = self.codec.header();
+        self.encode(header)
+    }
+
+    /// One record's row, as bytes.
+    pub fn row(&mut self, record: &Map<String, Value>) -> Result<Vec<u8>, Failure> {
+        let cells = self.codec.row(record)?;
+        self.encode(cells)
+    }
+
+    fn encode<T: AsRef<[u8]>>(&mut self, cells: Vec<T>) -> Result<Vec<u8>, Failure> {
+        // A writer per row: `csv::Writer` lends no access to its sink, and the quoting rules
+        // are the crate's to keep, not ours to copy. A row is small, so is its buffer.
+        let mut w = ::csv::WriterBuilder::new()
+            .buffer_capacity(1024)
+            .from_writer(Vec::new());
+        w.write_record(cells).map_err(csv_error)?;
+        w.into_inner()
+            .map_err(|e| format!("cannot write CSV: {}", e.error()))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod check;
 pub mod codegen;
 pub mod csv;
 pub mod refresh;
+pub mod sync;
 
 use crm_runtime::Client;
 
@@ -35,4 +36,14 @@ pub fn client(base_url: &str) -> Result<Client, Failure> {
         .token_from_env()
         .and_then(crm_runtime::ClientBuilder::build)
         .map_err(explain)
+}
+
+/// One record per line. JSON strings cannot hold a raw line break, so any in a record's text
+/// is insignificant whitespace and is dropped; everything else stays byte for byte.
+pub fn one_line(json: &str) -> std::borrow::Cow<'_, str> {
+    if json.contains(['\n', '\r']) {
+        json.replace(['\n', '\r'], "").into()
+    } else {
+        json.into()
+    }
 }

@@ -48,6 +48,22 @@ enum Command {
     /// content hashes; `crm check --generated FILE` reports when the snapshot has changed
     /// since. Exit code 0 when written, 1 otherwise.
     Codegen(crm_cli::codegen::CodegenArgs),
+    /// Appends the records created or modified since the last run to an NDJSON file.
+    ///
+    /// The watermark and the checkpoint of a run live in the state file; a run killed at any
+    /// moment continues where it stopped when started again, without losing a record or writing
+    /// one twice. A one-line summary goes to stderr. Exit code 0 on success, 1 on any error (the
+    /// next run continues from the last checkpoint), 2 on bad arguments.
+    Sync(crm_cli::sync::SyncArgs),
+}
+
+/// What `crm export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// One JSON record per line, exactly as received.
+    Ndjson,
+    /// A header row, then one row per record; see --labels.
+    Csv,
 }
 
 /// The commands that read from the API and print what they read.
@@ -73,6 +89,16 @@ enum ApiCommand {
         /// records written before the problem, print the counts on stderr and exit 0.
         #[arg(long)]
         allow_partial: bool,
+        /// Only records modified at or after this time: `YYYY-MM-DD HH:MM:SS` in the API's
+        /// clock, or RFC 3339 (`2026-12-01T13:00:00Z`), converted to UTC.
+        #[arg(long)]
+        since: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+        format: Format,
+        /// With --format csv: name the columns by the dictionary's labels, not API names.
+        #[arg(long)]
+        labels: bool,
     },
     /// Prints one record as received.
     Get {
@@ -131,6 +157,22 @@ fn main() -> ExitCode {
         Command::Api(command) => command,
         Command::Check(args) => return ExitCode::from(crm_cli::check::run_and_print(&args)),
         Command::Codegen(args) => return ExitCode::from(crm_cli::codegen::run_and_print(&args)),
+        Command::Sync(args) => {
+            let run = async {
+                let client = crm_cli::client(&cli.base_url)?;
+                crm_cli::sync::run(&client, &args).await
+            };
+            return match runtime.block_on(run) {
+                Ok(summary) => {
+                    eprintln!("crm: {}", summary.line(&args.object));
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("crm: {}", redactor.text(&message));
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::RefreshSchema(args) => {
             let dictionaries = std::path::Path::new("dictionaries");
             let run = crm_cli::refresh::command::run_and_print(

@@ -42,6 +42,8 @@ pub(crate) struct ClientInner {
     pub(crate) max_response_bytes: usize,
     /// A response carried [`crm_schema::SANDBOX_HEADER`].
     pub(crate) sandbox: std::sync::atomic::AtomicBool,
+    /// The last `Date` header, in seconds since the Unix epoch (0: none yet).
+    pub(crate) server_date: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for Client {
@@ -94,6 +96,27 @@ impl Client {
         self.inner
             .sandbox
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The server's clock, as the `Date` header of the latest response said it (one-second
+    /// resolution); `None` before a response carried one. A watermark taken from it does not
+    /// depend on the local clock being right.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: crm_runtime::Client) -> Result<(), crm_runtime::Error> {
+    /// client.object("accounts").list().count().await?;
+    /// println!("{:?}", client.server_date());
+    /// # Ok(()) }
+    /// ```
+    pub fn server_date(&self) -> Option<std::time::SystemTime> {
+        match self
+            .inner
+            .server_date
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => None,
+            secs => Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)),
+        }
     }
 
     /// Whether records that do not fit their type are decoded leniently (see
@@ -321,6 +344,7 @@ impl ClientBuilder {
                 request_timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 sandbox: std::sync::atomic::AtomicBool::new(false),
+                server_date: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }

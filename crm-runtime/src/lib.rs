@@ -70,6 +70,7 @@ pub use filter::Filter;
 pub use lookups::{Appended, AppendedItem};
 pub use ops::DynObject;
 pub use order::Order;
+pub use query::MODIFIED_DATE;
 pub use query::{Listable, Page, PageSize, Query};
 pub use raw::RawRecord;
 pub use record::{

@@ -401,6 +401,17 @@ impl Client {
                 .sandbox
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
+        if let Some(secs) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        {
+            inner
+                .server_date
+                .store(secs.as_secs(), std::sync::atomic::Ordering::Relaxed);
+        }
         let status = resp.status().as_u16();
         span.record("status", status);
         if resp.status().is_success() {

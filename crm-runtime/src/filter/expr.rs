@@ -162,6 +162,28 @@ impl<O: ?Sized> Filter<O> {
     }
 }
 
+impl<O: ?Sized> Filter<O> {
+    /// `q` (a JSON object, as the API takes it, or none) ANDed with this filter by the rules of
+    /// the module docs, so a raw `q` and a typed condition compose without pasting strings.
+    /// `what` names the condition in the error for a `q` that is not a JSON object.
+    pub(crate) fn and_into_q(&self, q: Option<&str>, what: &str) -> Result<String, Error> {
+        let mut map = match q {
+            None => Map::new(),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                _ => {
+                    return Err(Error::new(Kind::BadRequest).with_detail(format!(
+                        "{what} needs the filter to be a JSON object, got `{text}`"
+                    )));
+                }
+            },
+        };
+        let mut budget = MAX_Q_CONDITIONS;
+        and_into(&mut map, &self.node, &mut budget).map_err(|TooLarge| q_too_large())?;
+        Ok(Value::Object(map).to_string())
+    }
+}
+
 /// The error of a filter over [`MAX_Q_CONDITIONS`].
 pub(crate) fn q_too_large() -> Error {
     Error::new(Kind::BadRequest).with_detail(format!(

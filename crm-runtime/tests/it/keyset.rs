@@ -80,7 +80,7 @@ async fn spawn_250() -> crate::common::Mock {
     .await
 }
 
-fn q_of(request: &str) -> Option<String> {
+pub(crate) fn q_of(request: &str) -> Option<String> {
     let url = reqwest::Url::parse(&format!("http://x{}", request.trim_start_matches("GET ")))
         .expect("url");
     url.query_pairs()

@@ -10,6 +10,7 @@ mod keyset;
 mod pagination;
 mod retries;
 mod sandbox;
+mod since;
 mod soak;
 mod transport;
 mod typed;
