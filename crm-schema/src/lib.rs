@@ -167,6 +167,7 @@ pub mod load;
 pub mod model;
 pub mod naming;
 pub mod raw;
+pub mod row;
 pub mod text;
 pub mod validate;
 

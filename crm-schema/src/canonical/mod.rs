@@ -14,6 +14,7 @@ mod index;
 mod read;
 pub(crate) use index::index_from_document;
 pub use index::{INDEX_FILE, index_to_canonical_string, is_object_file_stem};
+pub(crate) use read::distance;
 pub(crate) use read::object_from_document;
 
 /// Version of the file format, written as `"format"`.

@@ -74,8 +74,9 @@ fn hint(key: &str) -> &'static str {
     }
 }
 
-/// The Levenshtein distance, for "did you mean" hints on misspelled keys.
-fn distance(a: &str, b: &str) -> usize {
+/// The Levenshtein distance, for "did you mean" hints on misspelled keys (and, through
+/// `crate::row`, misspelled field names in import rows).
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
