@@ -1,0 +1,290 @@
+//! The import journal: an append-only NDJSON file, each entry flushed and fsynced before the
+//! engine goes on, so that after a crash at any moment it tells which rows were applied.
+//!
+//! ```text
+//! {"journal":1,"object":"accounts","match":"name"}
+//! {"line":2,"hash":"9f2c...","intent":"create"}
+//! {"line":2,"hash":"9f2c...","outcome":"created","id":17}
+//! {"line":3,"hash":"51aa...","outcome":"updated","id":4,"fields":["phone"]}
+//! {"line":4,"hash":"07be...","outcome":"unchanged","id":9}
+//! {"line":5,"hash":"c3d0...","outcome":"rejected","problems":[{"field":"name","message":"..."}]}
+//! {"line":6,"hash":"e811...","outcome":"unknown"}
+//! ```
+//!
+//! The first line names the object and the match field, so a rerun with other settings is
+//! refused. A row is its input line number plus a hash of its fields; a later entry for a line
+//! supersedes an earlier one. A torn last line (a kill mid-write) is dropped on reopening.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, Problem};
+use crate::error::{Error, Kind};
+
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    journal: u32,
+    object: String,
+    #[serde(rename = "match")]
+    match_field: Option<String>,
+}
+
+/// One journal line after the header.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub(crate) line: u64,
+    pub(crate) hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) intent: Option<Intent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) outcome: Option<Recorded>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Intent {
+    Create,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Recorded {
+    Created,
+    Updated,
+    Unchanged,
+    Rejected,
+    Unknown,
+}
+
+/// What the journal says about one line: its hash, its last outcome, and whether a create
+/// was sent after that outcome without an outcome of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct LineState {
+    pub(crate) hash: String,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) open_intent: bool,
+}
+
+impl Entry {
+    pub(crate) fn intent(line: u64, hash: &str) -> Entry {
+        Entry {
+            line,
+            hash: hash.to_owned(),
+            intent: Some(Intent::Create),
+            outcome: None,
+            id: None,
+            fields: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub(crate) fn outcome(line: u64, hash: &str, outcome: &Outcome) -> Entry {
+        let mut e = Entry {
+            line,
+            hash: hash.to_owned(),
+            intent: None,
+            outcome: None,
+            id: None,
+            fields: Vec::new(),
+            problems: Vec::new(),
+        };
+        let recorded = match outcome {
+            Outcome::Created { id } => {
+                e.id = Some(*id);
+                Recorded::Created
+            }
+            Outcome::Updated { id, fields } => {
+                e.id = Some(*id);
+                e.fields = fields.clone();
+                Recorded::Updated
+            }
+            Outcome::Unchanged { id } => {
+                e.id = Some(*id);
+                Recorded::Unchanged
+            }
+            Outcome::Rejected { problems } => {
+                e.problems = problems.clone();
+                Recorded::Rejected
+            }
+            // Plans of a dry run are never written; an unknown outcome is.
+            Outcome::Unknown | Outcome::WouldCreate | Outcome::WouldUpdate { .. } => {
+                Recorded::Unknown
+            }
+        };
+        e.outcome = Some(recorded);
+        e
+    }
+
+    fn to_outcome(&self) -> Option<Outcome> {
+        let id = self.id.unwrap_or(0);
+        Some(match self.outcome? {
+            Recorded::Created => Outcome::Created { id },
+            Recorded::Updated => Outcome::Updated {
+                id,
+                fields: self.fields.clone(),
+            },
+            Recorded::Unchanged => Outcome::Unchanged { id },
+            Recorded::Rejected => Outcome::Rejected {
+                problems: self.problems.clone(),
+            },
+            Recorded::Unknown => Outcome::Unknown,
+        })
+    }
+}
+
+/// An open journal: what it held when opened, and the file new entries go to.
+pub(crate) struct Journal {
+    path: PathBuf,
+    file: Option<Mutex<File>>,
+}
+
+fn io(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    Error::new(Kind::Io).with_detail(format!("journal {}: {what}: {e}", path.display()))
+}
+
+impl Journal {
+    /// Opens (creating unless `read_only`) the journal at `path` for `object` matched on
+    /// `match_field`, and returns what it records per line.
+    pub(crate) fn open(
+        path: &Path,
+        object: &str,
+        match_field: Option<&str>,
+        read_only: bool,
+    ) -> Result<(Journal, HashMap<u64, LineState>), Error> {
+        let mut text = String::new();
+        let file = if read_only {
+            match File::open(path) {
+                Ok(mut f) => {
+                    f.read_to_string(&mut text)
+                        .map_err(|e| io(path, "cannot read it", &e))?;
+                    None
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(io(path, "cannot open it", &e)),
+            }
+        } else {
+            let mut f = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(|e| io(path, "cannot open it", &e))?;
+            f.read_to_string(&mut text)
+                .map_err(|e| io(path, "cannot read it", &e))?;
+            // A kill mid-write leaves a line without its newline: drop it, it recorded nothing
+            // the engine relied on (an entry counts only once fsynced whole).
+            let whole = text.rfind('\n').map_or(0, |i| i + 1);
+            if whole < text.len() {
+                f.set_len(whole as u64)
+                    .map_err(|e| io(path, "cannot drop its torn last line", &e))?;
+                text.truncate(whole);
+            }
+            f.seek(SeekFrom::End(0))
+                .map_err(|e| io(path, "cannot seek", &e))?;
+            Some(f)
+        };
+        let mut lines = text.lines().enumerate();
+        let mut states = HashMap::new();
+        let mut journal = Journal {
+            path: path.to_owned(),
+            file: file.map(Mutex::new),
+        };
+        match lines.next() {
+            None => {
+                let header = Header {
+                    journal: VERSION,
+                    object: object.to_owned(),
+                    match_field: match_field.map(str::to_owned),
+                };
+                if journal.file.is_some() {
+                    journal.write(&header)?;
+                }
+            }
+            Some((_, first)) => {
+                let header: Header = serde_json::from_str(first).map_err(|e| {
+                    Error::new(Kind::Config).with_detail(format!(
+                        "{} is not an import journal (line 1: {e}); give a new file",
+                        path.display()
+                    ))
+                })?;
+                if header.journal != VERSION
+                    || header.object != object
+                    || header.match_field.as_deref() != match_field
+                {
+                    let m = |f: Option<&str>| {
+                        f.map_or("no match field".to_owned(), |f| format!("match field {f}"))
+                    };
+                    return Err(Error::new(Kind::Config).with_detail(format!(
+                        "journal {} records an import of {} with {}, not of {object} with {}; \
+                         rerun with the same settings or give a new journal",
+                        path.display(),
+                        header.object,
+                        m(header.match_field.as_deref()),
+                        m(match_field)
+                    )));
+                }
+            }
+        }
+        for (i, text) in lines {
+            let entry: Entry = serde_json::from_str(text).map_err(|e| {
+                Error::new(Kind::Config).with_detail(format!(
+                    "journal {} line {}: {e}; it was edited or is not a journal",
+                    path.display(),
+                    i + 1
+                ))
+            })?;
+            let state = states.entry(entry.line).or_insert_with(|| LineState {
+                hash: entry.hash.clone(),
+                outcome: None,
+                open_intent: false,
+            });
+            state.hash = entry.hash.clone();
+            if entry.intent.is_some() {
+                state.open_intent = true;
+            }
+            if let Some(outcome) = entry.to_outcome() {
+                state.outcome = Some(outcome);
+                state.open_intent = false;
+            }
+        }
+        journal.path = path.to_owned();
+        Ok((journal, states))
+    }
+
+    /// Appends one entry and waits until it is on disk.
+    pub(crate) fn append(&self, entry: &Entry) -> Result<(), Error> {
+        self.write(entry)
+    }
+
+    fn write<T: Serialize>(&self, value: &T) -> Result<(), Error> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let mut text = serde_json::to_string(value).map_err(|e| {
+            Error::new(Kind::Io).with_detail(format!("cannot encode a journal entry: {e}"))
+        })?;
+        text.push('\n');
+        // Blocking on purpose: one short write and an fsync, and the entry must be durable
+        // before the request it announces is sent; a lock poisoned by a panicking writer
+        // still guards a file that holds only whole lines.
+        let mut f = file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| io(&self.path, "cannot write it", &e))
+    }
+}
