@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod csv;
+pub mod import;
 pub mod refresh;
 
 use crm_runtime::Client;

@@ -42,6 +42,12 @@ enum Command {
     /// --fix, valid files and the index are rewritten first. Exit code 0 when nothing is left
     /// to fix, 1 otherwise.
     Check(crm_cli::check::CheckArgs),
+    /// Imports rows (NDJSON or CSV) into an object: every row checked against the snapshot
+    /// first, upserted with --match, exactly once with --journal.
+    ///
+    /// Exit codes: 0 every row applied (a dry run: no problem), 1 some row rejected or with an
+    /// unknown outcome (a dry run: some problem), 2 the import could not run.
+    Import(crm_cli::import::ImportArgs),
 }
 
 /// The commands that read from the API and print what they read.
@@ -124,6 +130,10 @@ fn main() -> ExitCode {
     let command = match cli.command {
         Command::Api(command) => command,
         Command::Check(args) => return ExitCode::from(crm_cli::check::run_and_print(&args)),
+        Command::Import(args) => {
+            let run = crm_cli::import::run_and_print(&cli.base_url, args, |t| redactor.text(t));
+            return ExitCode::from(runtime.block_on(run));
+        }
         Command::RefreshSchema(args) => {
             let dictionaries = std::path::Path::new("dictionaries");
             let run = crm_cli::refresh::command::run_and_print(
