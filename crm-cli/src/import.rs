@@ -81,11 +81,7 @@ struct Input {
 
 /// Runs `crm import` and prints its problems and summary on stderr; returns the exit code.
 /// `mask` rewrites any text that may quote the server (the token is masked).
-pub async fn run_and_print(
-    base_url: &str,
-    args: ImportArgs,
-    mask: impl Fn(&str) -> String,
-) -> u8 {
+pub async fn run_and_print(base_url: &str, args: ImportArgs, mask: impl Fn(&str) -> String) -> u8 {
     match run(base_url, &args, &mask).await {
         Ok(code) => code,
         Err(message) => {
@@ -142,7 +138,16 @@ async fn run(
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let report = result.map_err(explain)?;
+    let report = result.map_err(|e| {
+        // The engine reports a bad match field, journal or edited input as a configuration
+        // error; the runtime's generic "invalid client configuration" would mislead here.
+        let config = e.is_config();
+        let text = explain(e);
+        match text.strip_prefix("invalid client configuration: ") {
+            Some(rest) if config => rest.to_owned(),
+            _ => text,
+        }
+    })?;
     print_report(&report, &input, args, mask)?;
     let mut summary = report.summary;
     summary.rejected += input.unreadable.len() as u64;
@@ -235,8 +240,8 @@ fn read_input(args: &ImportArgs, object: &ObjectDef) -> Result<Input, Failure> {
     let mut text = Vec::new();
     match &args.input {
         Some(path) => {
-            text = std::fs::read(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            text =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         }
         None => {
             std::io::stdin()
@@ -269,9 +274,10 @@ fn read_ndjson(text: &[u8]) -> Input {
         input.raw.push((n, Raw::Line(line.to_owned())));
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(fields)) => input.rows.push(Row::new(n, fields)),
-            Ok(_) => input
-                .unreadable
-                .push((n, "is not a JSON object; give one object per line".to_owned())),
+            Ok(_) => input.unreadable.push((
+                n,
+                "is not a JSON object; give one object per line".to_owned(),
+            )),
             Err(e) => input
                 .unreadable
                 .push((n, format!("is not valid JSON: {e}"))),
@@ -286,10 +292,7 @@ fn read_csv(text: &[u8], object: &ObjectDef) -> Result<Input, Failure> {
         .has_headers(true)
         .flexible(true)
         .from_reader(text);
-    let header = r
-        .headers()
-        .map_err(|e| format!("CSV header: {e}"))?
-        .clone();
+    let header = r.headers().map_err(|e| format!("CSV header: {e}"))?.clone();
     let columns = codec.columns(header.iter())?;
     let mut input = Input {
         format: Format::Csv,

@@ -170,7 +170,7 @@ fn unknown_field(object: &ObjectDef, key: &str) -> String {
         .fields
         .iter()
         .map(|f| (crate::canonical::distance(key, &f.api_name), &f.api_name))
-        .filter(|(d, name)| *d <= (name.len().max(key.len()) / 3).max(1))
+        .filter(|(d, name)| *d < key.len() && *d <= (name.len().max(key.len()) / 3).max(2))
         .min();
     match near {
         Some((_, name)) => format!(

@@ -7,6 +7,7 @@ mod check;
 mod commands;
 mod csv;
 mod hostile;
+mod import;
 mod pages;
 mod provenance;
 mod refresh;
