@@ -106,7 +106,7 @@ async fn run(
             known.join(", ")
         )
     })?;
-    let input = read_input(args, object)?;
+    let mut input = read_input(args, object)?;
     let client = crate::client(base_url)?;
     let total = (input.rows.len() + input.unreadable.len()) as u64;
     let bar = (std::io::stderr().is_terminal() && !args.dry_run).then(|| {
@@ -134,7 +134,8 @@ async fn run(
         let bar = bar.clone();
         import = import.on_row(move |_| bar.inc(1));
     }
-    let result = import.run(input.rows.clone()).await;
+    let rows = std::mem::take(&mut input.rows);
+    let result = import.run(rows).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -237,6 +238,8 @@ fn read_input(args: &ImportArgs, object: &ObjectDef) -> Result<Input, Failure> {
         Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => Format::Csv,
         _ => Format::Ndjson,
     });
+    // The raw records are needed only to write rejects back unchanged.
+    let keep = args.rejects.is_some();
     let mut text = Vec::new();
     match &args.input {
         Some(path) => {
@@ -251,12 +254,12 @@ fn read_input(args: &ImportArgs, object: &ObjectDef) -> Result<Input, Failure> {
         }
     }
     match format {
-        Format::Ndjson => Ok(read_ndjson(&text)),
-        Format::Csv => read_csv(&text, object),
+        Format::Ndjson => Ok(read_ndjson(&text, keep)),
+        Format::Csv => read_csv(&text, object, keep),
     }
 }
 
-fn read_ndjson(text: &[u8]) -> Input {
+fn read_ndjson(text: &[u8], keep: bool) -> Input {
     let mut input = Input {
         format: Format::Ndjson,
         rows: Vec::new(),
@@ -271,7 +274,9 @@ fn read_ndjson(text: &[u8]) -> Input {
         if line.trim().is_empty() {
             continue;
         }
-        input.raw.push((n, Raw::Line(line.to_owned())));
+        if keep {
+            input.raw.push((n, Raw::Line(line.to_owned())));
+        }
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(fields)) => input.rows.push(Row::new(n, fields)),
             Ok(_) => input.unreadable.push((
@@ -286,7 +291,7 @@ fn read_ndjson(text: &[u8]) -> Input {
     input
 }
 
-fn read_csv(text: &[u8], object: &ObjectDef) -> Result<Input, Failure> {
+fn read_csv(text: &[u8], object: &ObjectDef, keep: bool) -> Result<Input, Failure> {
     let codec = Codec::new(object, Header::ApiNames)?;
     let mut r = ::csv::ReaderBuilder::new()
         .has_headers(true)
@@ -319,7 +324,9 @@ fn read_csv(text: &[u8], object: &ObjectDef) -> Result<Input, Failure> {
                 input.unreadable.push((line, message));
             }
         }
-        input.raw.push((line, Raw::Cells(cells)));
+        if keep {
+            input.raw.push((line, Raw::Cells(cells)));
+        }
     }
     Ok(input)
 }
