@@ -96,16 +96,22 @@ impl Bench {
         let _ = std::fs::remove_file(&journal);
         let dictionaries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dictionaries");
         let mut cmd = Command::new("/usr/bin/time");
-        cmd.args(["-f", "maxrss=%M", env!("CARGO_BIN_EXE_crm"), "import", "accounts"])
-            .arg("--input")
-            .arg(rows)
-            .arg("--journal")
-            .arg(&journal)
-            .arg("--dictionaries")
-            .arg(dictionaries)
-            .args(["--concurrency", &concurrency.to_string()])
-            .env("CRM_BASE_URL", &self.base)
-            .env("CRM_TOKEN", TOKEN);
+        cmd.args([
+            "-f",
+            "maxrss=%M",
+            env!("CARGO_BIN_EXE_crm"),
+            "import",
+            "accounts",
+        ])
+        .arg("--input")
+        .arg(rows)
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--dictionaries")
+        .arg(dictionaries)
+        .args(["--concurrency", &concurrency.to_string()])
+        .env("CRM_BASE_URL", &self.base)
+        .env("CRM_TOKEN", TOKEN);
         let start = Instant::now();
         let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
             .await
@@ -179,7 +185,10 @@ async fn main() {
         let ratio = if py.is_empty() {
             String::new()
         } else {
-            format!(" ({:.2}x python)", median(py.clone()).as_secs_f64() / t.as_secs_f64())
+            format!(
+                " ({:.2}x python)",
+                median(py.clone()).as_secs_f64() / t.as_secs_f64()
+            )
         };
         println!(
             "  {name}: {:.2} s, {:.0} rows/s{ratio}",

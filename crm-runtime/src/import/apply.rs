@@ -111,7 +111,8 @@ impl Engine {
             if !self.dry_run
                 && !matches!(outcome, Outcome::WouldCreate | Outcome::WouldUpdate { .. })
             {
-                self.journal_entry(&Entry::outcome(w.row.line, &w.hash, &outcome))?;
+                self.journal_entry(&Entry::outcome(w.row.line, &w.hash, &outcome))
+                    .await?;
             }
             let report = RowReport {
                 line: w.row.line,
@@ -126,9 +127,9 @@ impl Engine {
         Ok(out)
     }
 
-    fn journal_entry(&self, e: &Entry) -> Result<(), Error> {
+    async fn journal_entry(&self, e: &Entry) -> Result<(), Error> {
         match &self.journal {
-            Some(j) => j.append(e),
+            Some(j) => j.append(e).await,
             None => Ok(()),
         }
     }
@@ -245,7 +246,8 @@ impl Engine {
         }
         let objects = self.client.object(self.object.api_name.clone());
         for _ in 0..MAX_CREATE_ATTEMPTS {
-            self.journal_entry(&Entry::intent(w.row.line, &w.hash))?;
+            self.journal_entry(&Entry::intent(w.row.line, &w.hash))
+                .await?;
             let err = match objects.create(&w.row.fields).await {
                 Ok(record) => match record.id() {
                     Some(id) => return Ok(Outcome::Created { id }),
