@@ -5,7 +5,7 @@
 //! rejected or has an unknown outcome (a dry run: some row has a problem); 2 the import could
 //! not run (bad arguments or input, the snapshot, the journal, or the server refused us).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crm_runtime::import::{Outcome, Problem, Report, Row};
@@ -70,13 +70,113 @@ enum Raw {
     Cells(::csv::StringRecord),
 }
 
-/// The input: rows that parsed, rows that did not (line, message), the raw records by line.
+/// What reading the input left beside the rows: rows that did not parse (line, message), the
+/// raw records (kept only for `--rejects`), and a failure that stopped the reading.
 struct Input {
     format: Format,
-    rows: Vec<Row>,
+    keep: bool,
     unreadable: Vec<(u64, String)>,
     raw: Vec<(u64, Raw)>,
     csv_header: Option<::csv::StringRecord>,
+    failed: Option<Failure>,
+}
+
+/// Where rows come from, read one at a time so the input is never in memory whole.
+enum Source<'a> {
+    Ndjson {
+        lines: std::io::Lines<Box<dyn BufRead>>,
+        line: u64,
+    },
+    Csv {
+        reader: ::csv::Reader<Box<dyn BufRead>>,
+        codec: Codec<'a>,
+        columns: Vec<&'a crm_schema::FieldDef>,
+    },
+}
+
+/// The rows of the input, as the engine pulls them. Reading is blocking: a buffered file or
+/// pipe, read a line at a time between requests.
+struct Rows<'a, 'i> {
+    source: Source<'a>,
+    input: &'i mut Input,
+}
+
+impl Iterator for Rows<'_, '_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            if self.input.failed.is_some() {
+                return None;
+            }
+            match &mut self.source {
+                Source::Ndjson { lines, line } => {
+                    let text = match lines.next()? {
+                        Ok(t) => t,
+                        Err(e) => {
+                            self.input.failed = Some(format!("cannot read the input: {e}"));
+                            return None;
+                        }
+                    };
+                    *line += 1;
+                    let n = *line;
+                    let text = text.trim_end_matches('\r');
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    if self.input.keep {
+                        self.input.raw.push((n, Raw::Line(text.to_owned())));
+                    }
+                    match serde_json::from_str::<Value>(text) {
+                        Ok(Value::Object(fields)) => return Some(Row::new(n, fields)),
+                        Ok(_) => self.input.unreadable.push((
+                            n,
+                            "is not a JSON object; give one object per line".to_owned(),
+                        )),
+                        Err(e) => self
+                            .input
+                            .unreadable
+                            .push((n, format!("is not valid JSON: {e}"))),
+                    }
+                }
+                Source::Csv {
+                    reader,
+                    codec,
+                    columns,
+                } => {
+                    let mut cells = ::csv::StringRecord::new();
+                    match reader.read_record(&mut cells) {
+                        Ok(true) => {}
+                        Ok(false) => return None,
+                        Err(e) => {
+                            self.input.failed = Some(match e.position() {
+                                Some(p) => format!("CSV line {}: {e}", p.line()),
+                                None => format!("CSV: {e}"),
+                            });
+                            return None;
+                        }
+                    }
+                    let line = cells.position().map_or(0, ::csv::Position::line);
+                    let parsed = codec.record(columns, &cells, line);
+                    if self.input.keep {
+                        self.input.raw.push((line, Raw::Cells(cells)));
+                    }
+                    match parsed {
+                        Ok(fields) => return Some(Row::new(line, fields)),
+                        // The codec's message already names the line.
+                        Err(message) => {
+                            let message = message
+                                .strip_prefix(&format!("line {line}, "))
+                                .or_else(|| message.strip_prefix(&format!("line {line}: ")))
+                                .unwrap_or(&message)
+                                .to_owned();
+                            self.input.unreadable.push((line, message));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Runs `crm import` and prints its problems and summary on stderr; returns the exit code.
@@ -106,18 +206,16 @@ async fn run(
             known.join(", ")
         )
     })?;
-    let mut input = read_input(args, object)?;
+    let (mut input, source) = open_input(args, object)?;
     let client = crate::client(base_url)?;
-    let total = (input.rows.len() + input.unreadable.len()) as u64;
     let bar = (std::io::stderr().is_terminal() && !args.dry_run).then(|| {
-        let bar = indicatif::ProgressBar::new(total);
+        let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} rows {per_sec} {elapsed_precise} eta {eta}",
+                "{spinner} {pos} rows {per_sec} {elapsed_precise}",
             )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
-        bar.inc(input.unreadable.len() as u64);
         bar
     });
     let mut import = client
@@ -134,10 +232,17 @@ async fn run(
         let bar = bar.clone();
         import = import.on_row(move |_| bar.inc(1));
     }
-    let rows = std::mem::take(&mut input.rows);
-    let result = import.run(rows).await;
+    let result = import
+        .run(Rows {
+            source,
+            input: &mut input,
+        })
+        .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    if let Some(failure) = input.failed.take() {
+        return Err(failure);
     }
     let report = result.map_err(|e| {
         // The engine reports a bad match field, journal or edited input as a configuration
@@ -150,6 +255,13 @@ async fn run(
         }
     })?;
     print_report(&report, &input, args, mask)?;
+    if let Some(first) = report.orphans.first() {
+        eprintln!(
+            "crm: the journal records {} line(s) the input does not have (the first: line \
+             {first}); they were left alone",
+            report.orphans.len()
+        );
+    }
     let mut summary = report.summary;
     summary.rejected += input.unreadable.len() as u64;
     let what = if args.dry_run {
@@ -158,7 +270,7 @@ async fn run(
         "import"
     };
     eprintln!("crm: {} {what}: {summary}", args.object);
-    Ok(if summary.is_clean() {
+    Ok(if summary.is_clean() && report.orphans.is_empty() {
         EXIT_OK
     } else {
         EXIT_ROWS
@@ -233,100 +345,53 @@ fn write_rejects(path: &Path, input: &Input, lines: &[u64]) -> Result<(), Failur
     out.flush().map_err(|e| fail(&e))
 }
 
-fn read_input(args: &ImportArgs, object: &ObjectDef) -> Result<Input, Failure> {
+fn open_input<'a>(
+    args: &ImportArgs,
+    object: &'a ObjectDef,
+) -> Result<(Input, Source<'a>), Failure> {
     let format = args.format.unwrap_or(match &args.input {
         Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => Format::Csv,
         _ => Format::Ndjson,
     });
-    // The raw records are needed only to write rejects back unchanged.
-    let keep = args.rejects.is_some();
-    let mut text = Vec::new();
-    match &args.input {
-        Some(path) => {
-            text =
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        }
-        None => {
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut text)
-                .map_err(|e| format!("cannot read stdin: {e}"))?;
-        }
-    }
-    match format {
-        Format::Ndjson => Ok(read_ndjson(&text, keep)),
-        Format::Csv => read_csv(&text, object, keep),
-    }
-}
-
-fn read_ndjson(text: &[u8], keep: bool) -> Input {
+    let reader: Box<dyn BufRead> = match &args.input {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
     let mut input = Input {
-        format: Format::Ndjson,
-        rows: Vec::new(),
+        format,
+        // The raw records are needed only to write rejects back unchanged.
+        keep: args.rejects.is_some(),
         unreadable: Vec::new(),
         raw: Vec::new(),
         csv_header: None,
+        failed: None,
     };
-    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
-        let n = i as u64 + 1;
-        let line = String::from_utf8_lossy(line);
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        if keep {
-            input.raw.push((n, Raw::Line(line.to_owned())));
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(fields)) => input.rows.push(Row::new(n, fields)),
-            Ok(_) => input.unreadable.push((
-                n,
-                "is not a JSON object; give one object per line".to_owned(),
-            )),
-            Err(e) => input
-                .unreadable
-                .push((n, format!("is not valid JSON: {e}"))),
-        }
-    }
-    input
-}
-
-fn read_csv(text: &[u8], object: &ObjectDef, keep: bool) -> Result<Input, Failure> {
-    let codec = Codec::new(object, Header::ApiNames)?;
-    let mut r = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text);
-    let header = r.headers().map_err(|e| format!("CSV header: {e}"))?.clone();
-    let columns = codec.columns(header.iter())?;
-    let mut input = Input {
-        format: Format::Csv,
-        rows: Vec::new(),
-        unreadable: Vec::new(),
-        raw: Vec::new(),
-        csv_header: Some(header),
-    };
-    for (i, cells) in r.records().enumerate() {
-        let cells = cells.map_err(|e| match e.position() {
-            Some(p) => format!("CSV line {}: {e}", p.line()),
-            None => format!("CSV: {e}"),
-        })?;
-        let line = cells.position().map_or(i as u64 + 2, ::csv::Position::line);
-        match codec.record(&columns, &cells, line) {
-            Ok(fields) => input.rows.push(Row::new(line, fields)),
-            // The codec's message already names the line.
-            Err(message) => {
-                let message = message
-                    .strip_prefix(&format!("line {line}, "))
-                    .or_else(|| message.strip_prefix(&format!("line {line}: ")))
-                    .unwrap_or(&message)
-                    .to_owned();
-                input.unreadable.push((line, message));
+    let source = match format {
+        Format::Ndjson => Source::Ndjson {
+            lines: reader.lines(),
+            line: 0,
+        },
+        Format::Csv => {
+            let codec = Codec::new(object, Header::ApiNames)?;
+            let mut reader = ::csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(reader);
+            let header = reader
+                .headers()
+                .map_err(|e| format!("CSV header: {e}"))?
+                .clone();
+            let columns = codec.columns(header.iter())?;
+            input.csv_header = Some(header);
+            Source::Csv {
+                reader,
+                codec,
+                columns,
             }
         }
-        if keep {
-            input.raw.push((line, Raw::Cells(cells)));
-        }
-    }
-    Ok(input)
+    };
+    Ok((input, source))
 }

@@ -334,8 +334,11 @@ async fn a_rerun_with_the_journal_sends_nothing_again_and_notices_edits() {
     let input = sb.write("rows.ndjson", &ndjson(&rows));
     let journal = sb.path("import.journal");
     let rejects = sb.path("rejects.ndjson");
+    // One row at a time, so ids follow the lines.
     let args = [
         "accounts",
+        "--concurrency",
+        "1",
         "--input",
         input.to_str().unwrap(),
         "--journal",
@@ -365,18 +368,37 @@ async fn a_rerun_with_the_journal_sends_nothing_again_and_notices_edits() {
     assert_eq!(sb.writes(), writes, "nothing is sent again");
     assert_eq!(sb.records("accounts").await.len(), 4);
 
+    // An applied row edited under the journal is refused unsent; a rejected row fixed in place
+    // is tried again.
     let mut edited = rows.clone();
     edited[2]["name"] = json!("J changed");
+    edited[4]["leadscore"] = json!(7);
     std::fs::write(&input, ndjson(&edited)).unwrap();
     let out = sb.import(&args).await;
     assert_eq!(
         stderr(&out),
-        "crm: the input differs from the one the journal records \
-         at line(s) 3 (edited, moved or removed); nothing was sent. Restore the input, or import \
-         the changed rows with a new journal\n"
+        "line 3: differs from the row the journal records at this line (created as id 3); \
+         nothing was sent. Restore the row, or import it with a new journal\n\
+         crm: accounts import: 4 created, 0 updated, 0 unchanged, 1 rejected\n"
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(sb.writes(), writes);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(sb.writes(), writes + 1);
+    let names: BTreeSet<String> = name_counts(&sb.records("accounts").await)
+        .into_keys()
+        .collect();
+    assert!(names.contains("J bad") && !names.contains("J changed"));
+
+    // Lines the journal knows and the input lost are reported, and left alone.
+    std::fs::write(&input, ndjson(&rows[..2])).unwrap();
+    let out = sb.import(&args).await;
+    assert_eq!(
+        stderr(&out),
+        "crm: the journal records 3 line(s) the input does not have (the first: line 3); they \
+         were left alone\n\
+         crm: accounts import: 2 created, 0 updated, 0 unchanged, 0 rejected\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(sb.writes(), writes + 1);
 
     let other = [
         "accounts",

@@ -2,13 +2,14 @@
 //! creates whose outcome was lost, with a journal entry around every write.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crm_schema::ObjectDef;
 use crm_schema::row::{self, Mode};
 use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 
-use super::journal::{Entry, Journal};
+use super::journal::{Entry, Journal, LineState};
 use super::{Outcome, Problem, Progress, Row, RowReport};
 use crate::client::Client;
 use crate::error::{Error, Kind};
@@ -34,26 +35,6 @@ pub(crate) struct Work {
     pub(crate) problems: Vec<Problem>,
     /// The match value, as a grouping key.
     pub(crate) key: Option<String>,
-}
-
-/// Rows sharing a match value go in one group, applied in line order, so that two of them
-/// cannot both find nothing and both create; every other row is a group of its own.
-pub(crate) fn groups(work: Vec<Work>) -> Vec<Vec<Work>> {
-    let mut out: Vec<Vec<Work>> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    for w in work {
-        match w.key.clone() {
-            Some(k) => match by_key.get(&k) {
-                Some(&i) => out[i].push(w),
-                None => {
-                    by_key.insert(k, out.len());
-                    out.push(vec![w]);
-                }
-            },
-            None => out.push(vec![w]),
-        }
-    }
-    out
 }
 
 /// The row's value of the match field as a grouping key, `None` when it has none. Text
@@ -93,6 +74,21 @@ pub(crate) struct Engine {
     pub(crate) journal: Option<Journal>,
     pub(crate) dry_run: bool,
     pub(crate) progress: Option<Progress>,
+    /// Per match value in flight: the line of its last row and the signal that row is done.
+    /// A row whose value is here waits for that signal, so rows sharing a value are applied
+    /// in input order and two of them cannot both find nothing and both create.
+    pub(crate) chains: Mutex<HashMap<String, (u64, oneshot::Receiver<()>)>>,
+}
+
+/// A row prepared in input order: decided already, or to apply once its predecessor with the
+/// same match value is done.
+pub(crate) enum Step {
+    Done(RowReport),
+    Apply {
+        work: Work,
+        after: Option<oneshot::Receiver<()>>,
+        done: oneshot::Sender<()>,
+    },
 }
 
 /// What a lookup found.
@@ -103,28 +99,120 @@ enum Found {
 }
 
 impl Engine {
-    /// Applies one group's rows in order.
-    pub(crate) async fn group(&self, group: Vec<Work>) -> Result<Vec<RowReport>, Error> {
-        let mut out = Vec::with_capacity(group.len());
-        for w in group {
-            let outcome = self.row(&w).await?;
-            if !self.dry_run
-                && !matches!(outcome, Outcome::WouldCreate | Outcome::WouldUpdate { .. })
-            {
-                self.journal_entry(&Entry::outcome(w.row.line, &w.hash, &outcome))
-                    .await?;
+    /// Decides what to do with a row, in input order: what the journal says, the checks, and
+    /// its place in the chain of rows sharing its match value.
+    pub(crate) fn prepare(&self, row: Row, state: Option<&LineState>) -> Step {
+        let hash = row.hash();
+        let line = row.line;
+        let open_intent = state.is_some_and(|s| s.open_intent);
+        if let Some(s) = state {
+            let applied = s
+                .outcome
+                .as_ref()
+                .filter(|o| !matches!(o, Outcome::Rejected { .. }));
+            if s.hash != hash && (applied.is_some() || open_intent) {
+                return Step::Done(RowReport {
+                    line,
+                    outcome: edited(applied, open_intent),
+                    from_journal: false,
+                });
             }
-            let report = RowReport {
-                line: w.row.line,
-                outcome,
-                from_journal: false,
-            };
-            if let Some(p) = &self.progress {
-                p(&report);
+            if let (Some(outcome), false) = (applied, open_intent) {
+                return Step::Done(RowReport {
+                    line,
+                    outcome: outcome.clone(),
+                    from_journal: true,
+                });
             }
-            out.push(report);
         }
-        Ok(out)
+        let mode = if self.match_field.is_some() {
+            Mode::Update
+        } else {
+            Mode::Create
+        };
+        let mut problems: Vec<Problem> = row::check(&self.object, &row.fields, mode)
+            .into_iter()
+            .map(Problem::from)
+            .collect();
+        let key = self.match_field.as_ref().and_then(|m| {
+            match match_value(&self.object, m, &row.fields) {
+                Some(k) => Some(k),
+                None => {
+                    problems.push(Problem {
+                        field: Some(m.clone()),
+                        message: "has no value, and the rows are matched on it; give it one"
+                            .to_owned(),
+                    });
+                    None
+                }
+            }
+        });
+        let (done, mine) = oneshot::channel();
+        let after = key.clone().and_then(|k| {
+            let mut chains = self
+                .chains
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            chains.insert(k, (line, mine)).map(|(_, before)| before)
+        });
+        Step::Apply {
+            work: Work {
+                row,
+                hash,
+                open_intent,
+                problems,
+                key,
+            },
+            after,
+            done,
+        }
+    }
+
+    /// Applies a prepared row (after its predecessor in the chain) and journals its outcome.
+    pub(crate) async fn finish(&self, step: Step) -> Result<RowReport, Error> {
+        let (w, after, done) = match step {
+            Step::Done(report) => {
+                if let Some(p) = &self.progress {
+                    p(&report);
+                }
+                return Ok(report);
+            }
+            Step::Apply { work, after, done } => (work, after, done),
+        };
+        if let Some(before) = after {
+            // An error means the predecessor was dropped (the run is stopping): go on anyway.
+            let _ = before.await;
+        }
+        let result = self.apply(&w).await;
+        let _ = done.send(());
+        if let Some(k) = &w.key {
+            let mut chains = self
+                .chains
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if chains.get(k).is_some_and(|(line, _)| *line == w.row.line) {
+                chains.remove(k);
+            }
+        }
+        let outcome = result?;
+        let report = RowReport {
+            line: w.row.line,
+            outcome,
+            from_journal: false,
+        };
+        if let Some(p) = &self.progress {
+            p(&report);
+        }
+        Ok(report)
+    }
+
+    async fn apply(&self, w: &Work) -> Result<Outcome, Error> {
+        let outcome = self.row(w).await?;
+        if !self.dry_run {
+            self.journal_entry(&Entry::outcome(w.row.line, &w.hash, &outcome))
+                .await?;
+        }
+        Ok(outcome)
     }
 
     async fn journal_entry(&self, e: &Entry) -> Result<(), Error> {
@@ -284,6 +372,23 @@ impl Engine {
                  its match value; nothing was created, run the import again"
             ))],
         })
+    }
+}
+
+/// The outcome of a row that differs from the one the journal recorded at its line.
+fn edited(applied: Option<&Outcome>, open_intent: bool) -> Outcome {
+    let what = match applied {
+        _ if open_intent => "sent as a create".to_owned(),
+        Some(Outcome::Created { id }) => format!("created as id {id}"),
+        Some(Outcome::Updated { id, .. }) => format!("applied to id {id}"),
+        Some(Outcome::Unchanged { id }) => format!("found unchanged as id {id}"),
+        _ => "sent with an unknown outcome".to_owned(),
+    };
+    Outcome::Rejected {
+        problems: vec![Problem::row(format!(
+            "differs from the row the journal records at this line ({what}); nothing was sent. \
+             Restore the row, or import it with a new journal"
+        ))],
     }
 }
 

@@ -6,9 +6,11 @@
 //! such as the generated `NewX` builders and patch types, through [`Row::from_serialize`]).
 //!
 //! # What happens to a row
-//! 1. Every row is checked first ([`crm_schema::row::check`]): unknown fields, read-only fields,
-//!    value types, dropdown lists, lengths, and, for a row that will be a create, mandatory
-//!    fields. A row with a problem is rejected without being sent.
+//! 1. Every row is checked before it is sent ([`crm_schema::row::check`]): unknown fields,
+//!    read-only fields, value types, dropdown lists, lengths, and, for a row that will be a
+//!    create, mandatory fields. A row with a problem is rejected without being sent. Rows are
+//!    read as they are applied, so memory does not grow with the input (beyond a few bytes a
+//!    row for the report).
 //! 2. Without a match field, every row is a create. With [`Import::match_on`], the row's value
 //!    of that field is looked up (`q` equality, a page of 3): no record means a create, one
 //!    means a PATCH of the fields whose values differ ([`crm_schema::row::same_value`]; none
@@ -26,22 +28,23 @@
 //! again. **Without a match field an unknown outcome cannot be resolved**: the row is reported
 //! as [`Outcome::Unknown`] and never sent again, on this run or a later one; check it by hand.
 //! A rerun with the same journal skips rows already created, updated or unchanged, and tries
-//! rejected rows again. Rows are identified by line number and a hash of their fields: if the
-//! input changed under a line the journal knows, or lost a line, the run is refused before
-//! anything is sent. Not guaranteed: that a row updated just before a kill is reported as
+//! rejected rows again (edited or not). Rows are identified by line number and a hash of their
+//! fields: a row that differs from the one the journal records as applied (or as sent) at its
+//! line is rejected unsent, as edited; lines the journal knows that the input lacks are listed
+//! in [`Report::orphans`]. Not guaranteed: that a row updated just before a kill is reported as
 //! updated on the rerun (it finds its values already there and reports unchanged); that two
 //! runs sharing one journal at once behave (nothing locks it).
 
 mod apply;
 mod journal;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crm_schema::ObjectDef;
-use crm_schema::row::{self, Mode};
+use crm_schema::row;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -49,7 +52,7 @@ use sha2::{Digest, Sha256};
 
 use crate::client::Client;
 use crate::error::{Error, Kind};
-use journal::{Journal, LineState};
+use journal::Journal;
 
 /// One input row: its line number (which journal entries and messages use) and its fields.
 #[derive(Clone, PartialEq)]
@@ -267,6 +270,8 @@ pub struct Report {
     pub summary: Summary,
     /// One report per row, in line order.
     pub rows: Vec<RowReport>,
+    /// Lines the journal records that the input no longer has (left alone).
+    pub orphans: Vec<u64>,
 }
 
 type Progress = Arc<dyn Fn(&RowReport) + Send + Sync>;
@@ -360,20 +365,14 @@ impl Import {
         self
     }
 
-    /// Applies `rows`. Rows keep their own fate in the report; the run as a whole fails only
-    /// when it cannot go on (a bad match field or journal, an edited input under a journal,
-    /// an authorisation, quota or connection failure), leaving the journal ready for a rerun.
-    pub async fn run(self, rows: Vec<Row>) -> Result<Report, Error> {
+    /// Applies `rows`, reading them as it goes (an iterator over a file is never held in
+    /// memory whole). Rows keep their own fate in the report; the run as a whole fails only
+    /// when it cannot go on (a bad match field or journal, two rows with one line number, an
+    /// authorisation, quota or connection failure), leaving the journal ready for a rerun.
+    pub async fn run(self, rows: impl IntoIterator<Item = Row>) -> Result<Report, Error> {
         let object = self.object.clone();
         if let Some(m) = &self.match_field {
             check_match_field(&object, m)?;
-        }
-        let mut lines = HashMap::new();
-        for r in &rows {
-            if lines.insert(r.line, ()).is_some() {
-                return Err(Error::new(Kind::Config)
-                    .with_detail(format!("two rows have line number {}", r.line)));
-            }
         }
         let (journal, states) = match &self.journal {
             Some(path) => {
@@ -387,60 +386,6 @@ impl Import {
             }
             None => (None, HashMap::new()),
         };
-        let hashes: Vec<String> = rows.iter().map(Row::hash).collect();
-        check_unedited(&rows, &hashes, &states)?;
-
-        let mut done: Vec<RowReport> = Vec::new();
-        let mut work: Vec<apply::Work> = Vec::new();
-        for (r, hash) in rows.into_iter().zip(hashes) {
-            let state = states.get(&r.line);
-            if let Some(outcome) = state.and_then(|s| s.outcome.clone())
-                && !matches!(outcome, Outcome::Rejected { .. })
-                && !state.is_some_and(|s| s.open_intent)
-            {
-                done.push(RowReport {
-                    line: r.line,
-                    outcome,
-                    from_journal: true,
-                });
-                continue;
-            }
-            let open_intent = state.is_some_and(|s| s.open_intent);
-            let mode = if self.match_field.is_some() {
-                Mode::Update
-            } else {
-                Mode::Create
-            };
-            let mut problems: Vec<Problem> = row::check(&object, &r.fields, mode)
-                .into_iter()
-                .map(Problem::from)
-                .collect();
-            let key = match &self.match_field {
-                Some(m) => match apply::match_value(&object, m, &r.fields) {
-                    Some(v) => Some(v),
-                    None => {
-                        problems.push(Problem {
-                            field: Some(m.clone()),
-                            message: "has no value, and the rows are matched on it; give it one"
-                                .to_owned(),
-                        });
-                        None
-                    }
-                },
-                None => None,
-            };
-            work.push(apply::Work {
-                row: r,
-                hash,
-                open_intent,
-                problems,
-                key,
-            });
-        }
-        if let Some(p) = &self.progress {
-            done.iter().for_each(|r| p(r));
-        }
-
         let engine = Arc::new(apply::Engine {
             client: self.client.clone(),
             object,
@@ -448,25 +393,46 @@ impl Import {
             journal,
             dry_run: self.dry_run,
             progress: self.progress.clone(),
+            chains: std::sync::Mutex::new(HashMap::new()),
         });
-        let groups = apply::groups(work);
-        let applied: Vec<Vec<RowReport>> = futures::stream::iter(groups)
-            .map(|group| {
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut duplicate: Option<u64> = None;
+        let steps = rows.into_iter().map_while(|r| {
+            if !seen.insert(r.line) {
+                duplicate = Some(r.line);
+                return None;
+            }
+            let state = states.get(&r.line);
+            Some(engine.prepare(r, state))
+        });
+        let mut reports: Vec<RowReport> = futures::stream::iter(steps)
+            .map(|step| {
                 let engine = engine.clone();
-                async move { engine.group(group).await }
+                async move { engine.finish(step).await }
             })
             .buffer_unordered(self.concurrency)
             .try_collect()
             .await?;
-        done.extend(applied.into_iter().flatten());
-        done.sort_by_key(|r| r.line);
+        if let Some(line) = duplicate {
+            return Err(Error::new(Kind::Config).with_detail(format!(
+                "two rows have line number {line}; the rows before it were applied"
+            )));
+        }
+        reports.sort_by_key(|r| r.line);
         let mut summary = Summary::default();
-        for r in &done {
+        for r in &reports {
             summary.add(&r.outcome);
         }
+        let mut orphans: Vec<u64> = states
+            .keys()
+            .filter(|l| !seen.contains(l))
+            .copied()
+            .collect();
+        orphans.sort_unstable();
         Ok(Report {
             summary,
-            rows: done,
+            rows: reports,
+            orphans,
         })
     }
 }
@@ -483,39 +449,4 @@ fn check_match_field(object: &ObjectDef, name: &str) -> Result<(), Error> {
         ))),
         Some(_) => Ok(()),
     }
-}
-
-/// Refuses a run whose input no longer agrees with the journal: every line the journal knows
-/// must still be there, with the same hash.
-fn check_unedited(
-    rows: &[Row],
-    hashes: &[String],
-    states: &HashMap<u64, LineState>,
-) -> Result<(), Error> {
-    let present: HashMap<u64, &str> = rows
-        .iter()
-        .zip(hashes)
-        .map(|(r, h)| (r.line, h.as_str()))
-        .collect();
-    let mut edited: Vec<u64> = states
-        .iter()
-        .filter(|(line, s)| present.get(line).is_none_or(|h| *h != s.hash))
-        .map(|(line, _)| *line)
-        .collect();
-    if edited.is_empty() {
-        return Ok(());
-    }
-    edited.sort_unstable();
-    let shown: Vec<String> = edited.iter().take(10).map(u64::to_string).collect();
-    let more = if edited.len() > 10 {
-        format!(" and {} more", edited.len() - 10)
-    } else {
-        String::new()
-    };
-    Err(Error::new(Kind::Config).with_detail(format!(
-        "the input differs from the one the journal records at line(s) {}{more} (edited, moved \
-         or removed); nothing was sent. Restore the input, or import the changed rows with a \
-         new journal",
-        shown.join(", ")
-    )))
 }
