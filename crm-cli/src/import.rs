@@ -2,8 +2,9 @@
 //! runtime's import engine (checks against the snapshot, upsert by `--match`, the journal).
 //!
 //! Exit codes: 0 every row applied (or, with `--dry-run`, no problem found); 1 some row was
-//! rejected or has an unknown outcome (a dry run: some row has a problem); 2 the import could
-//! not run (bad arguments or input, the snapshot, the journal, or the server refused us).
+//! rejected or has an unknown outcome, or the journal knows lines the input lacks (a dry run:
+//! some row has a problem); 2 the import could not run (bad arguments or input, the snapshot,
+//! the journal, or the server refused us).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
