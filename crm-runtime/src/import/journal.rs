@@ -346,3 +346,90 @@ fn write_durably(shared: &Shared, line: &str) -> std::io::Result<()> {
     *synced = target;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("crm-journal-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_dropped_and_the_rest_kept() {
+        let path = temp("torn");
+        let (j, states) = Journal::open(&path, "accounts", Some("name"), false).unwrap();
+        assert!(states.is_empty());
+        j.append(&Entry::intent(2, "h2")).await.unwrap();
+        j.append(&Entry::outcome(2, "h2", &Outcome::Created { id: 9 }))
+            .await
+            .unwrap();
+        j.append(&Entry::intent(3, "h3")).await.unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"line":4,"hash":"h4","out"#).unwrap();
+        drop(f);
+        let (_j, states) = Journal::open(&path, "accounts", Some("name"), false).unwrap();
+        assert_eq!(states[&2].outcome, Some(Outcome::Created { id: 9 }));
+        assert!(!states[&2].open_intent);
+        assert!(states[&3].open_intent && states[&3].outcome.is_none());
+        assert!(!states.contains_key(&4));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with('\n') && !text.contains("\"line\":4"));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn entries_appended_at_once_all_arrive_whole() {
+        let path = temp("group");
+        let (j, _) = Journal::open(&path, "accounts", None, false).unwrap();
+        let j = Arc::new(j);
+        let tasks: Vec<_> = (0..200u64)
+            .map(|line| {
+                let j = j.clone();
+                tokio::spawn(async move {
+                    let outcome = Outcome::Unchanged { id: line };
+                    j.append(&Entry::outcome(line, "h", &outcome)).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let (_j, states) = Journal::open(&path, "accounts", None, true).unwrap();
+        assert_eq!(states.len(), 200);
+        assert_eq!(states[&7].outcome, Some(Outcome::Unchanged { id: 7 }));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn another_import_or_a_foreign_file_is_refused() {
+        let path = temp("other");
+        drop(Journal::open(&path, "accounts", None, false).unwrap());
+        let err = Journal::open(&path, "contacts", None, false).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid client configuration: journal {} records an import of accounts with no \
+                 match field, not of contacts with no match field; rerun with the same settings \
+                 or give a new journal",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "hello\n").unwrap();
+        let err = Journal::open(&path, "accounts", None, false).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid client configuration: {} is not an import journal (line 1: expected \
+                 value at line 1 column 1); give a new file",
+                path.display()
+            )
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+}
