@@ -4,6 +4,7 @@
 pub mod check;
 pub mod codegen;
 pub mod csv;
+pub mod import;
 pub mod refresh;
 pub mod sync;
 

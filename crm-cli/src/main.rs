@@ -55,6 +55,12 @@ enum Command {
     /// one twice. A one-line summary goes to stderr. Exit code 0 on success, 1 on any error (the
     /// next run continues from the last checkpoint), 2 on bad arguments.
     Sync(crm_cli::sync::SyncArgs),
+    /// Imports rows (NDJSON or CSV) into an object: every row checked against the snapshot
+    /// first, upserted with --match, exactly once with --journal.
+    ///
+    /// Exit codes: 0 every row applied (a dry run: no problem), 1 some row rejected or with an
+    /// unknown outcome (a dry run: some problem), 2 the import could not run.
+    Import(crm_cli::import::ImportArgs),
 }
 
 /// What `crm export` writes.
@@ -156,6 +162,10 @@ fn main() -> ExitCode {
     let command = match cli.command {
         Command::Api(command) => command,
         Command::Check(args) => return ExitCode::from(crm_cli::check::run_and_print(&args)),
+        Command::Import(args) => {
+            let run = crm_cli::import::run_and_print(&cli.base_url, args, |t| redactor.text(t));
+            return ExitCode::from(runtime.block_on(run));
+        }
         Command::Codegen(args) => return ExitCode::from(crm_cli::codegen::run_and_print(&args)),
         Command::Sync(args) => {
             let run = async {

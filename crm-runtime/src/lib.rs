@@ -30,6 +30,7 @@
 //!   (attempt, status, latency_ms). Query strings, bodies and the token are never recorded.
 
 pub mod filter;
+pub mod import;
 pub mod kind;
 pub mod order;
 mod projection;

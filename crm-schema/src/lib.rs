@@ -171,6 +171,7 @@ pub mod model;
 pub mod naming;
 pub mod objects;
 pub mod raw;
+pub mod row;
 pub mod text;
 pub mod validate;
 

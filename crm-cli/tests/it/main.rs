@@ -9,6 +9,7 @@ mod commands;
 mod csv;
 mod export;
 mod hostile;
+mod import;
 mod pages;
 mod provenance;
 mod refresh;

@@ -5,6 +5,7 @@ mod builders;
 mod client;
 mod downstream;
 mod filters;
+mod import;
 mod lookups;
 mod projection;
 mod records;
