@@ -142,22 +142,21 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
         if st.done {
             return Ok(None);
         }
-        if let Some(lanes) = &mut st.lanes {
+        if again.is_none()
+            && let Some(lanes) = &mut st.lanes
+        {
             match lanes.next().await {
                 Some(item) => match lane_page(&mut st, item?)? {
-                    Some(page) => return Ok(Some((page, st))),
-                    None => continue,
+                    Lane::Yield(page) => return Ok(Some((page, st))),
+                    // The open lane's pages are the list's: judged below like any by key.
+                    Lane::Judge(page) => again = Some(page),
+                    Lane::Skip => {}
                 },
-                None => {
-                    // Every id up to the lanes' largest is covered: on past it, by key.
-                    let max = lanes.max();
-                    st.lanes = None;
-                    if let Some(ks) = &mut st.keyset {
-                        ks.skip_to(max);
-                    }
-                    continue;
-                }
+                // The open lane ended without ending the stream (its end was asked again and
+                // more came): on by key from the last id.
+                None => st.lanes = None,
             }
+            continue;
         }
         let page = match again.take() {
             Some(p) => p,
@@ -186,6 +185,7 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
             .map(Keyset::is_started)
         {
             st.keyset = None;
+            st.lanes = None;
             if started {
                 // An id at or below the last one: the server ignores the id condition (or the
                 // order). Page numbers from here; the ledger still vouches for what arrives.
@@ -193,7 +193,7 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
                     object = %st.query.object,
                     "the server ignored the id condition of keyset paging; paging by page number"
                 );
-                st.next = Some(page.number);
+                st.next = page_reached(&st);
                 continue;
             }
             // The first request of both strategies is the same: keep its answer.
@@ -378,14 +378,43 @@ async fn plan<R: Listable>(st: &mut State<R>, total: Option<u64>) -> Result<(), 
     Ok(())
 }
 
-/// A page from a lane, judged and numbered as the stream's next page; `None` when there is
-/// nothing to yield (an empty end of a range, or a fall back to page numbers).
-fn lane_page<R: Listable>(st: &mut State<R>, lane: LanePage<R>) -> Result<Option<Page<R>>, Error> {
+/// The page number a stream falling back from keys to page numbers goes on from: the one
+/// after the records received, exact while every page before was full (the ledger vouches for
+/// what arrives either way).
+fn page_reached<R>(st: &State<R>) -> Option<u32> {
+    let reached = st.ledger.received() / u64::from(st.limit.get());
+    u32::try_from(reached + 1).ok()
+}
+
+/// What the stream does with a page from a lane.
+enum Lane<R> {
+    /// Yield it: judged, accepted and numbered.
+    Yield(Page<R>),
+    /// Judge it like a page fetched by key (the open lane's pages), numbered.
+    Judge(Page<R>),
+    /// Nothing to yield: an empty end of a range, or a fall back to page numbers.
+    Skip,
+}
+
+/// A page from a lane, judged and numbered as the stream's next page.
+fn lane_page<R: Listable>(st: &mut State<R>, lane: LanePage<R>) -> Result<Lane<R>, Error> {
     let LanePage {
         mut page,
         hi,
         short,
     } = lane;
+    let Some(hi) = hi else {
+        let Some(number) = st.next else {
+            let verdict = st.ledger.verdict(u32::MAX, Problem::OutOfPages, None);
+            return Err(verdict.into_error());
+        };
+        st.next = number.checked_add(1);
+        page.number = number;
+        // As for any page by key: the server counted what remains past the lane's start.
+        let received = st.ledger.received();
+        page.total_count = page.total_count.map(|t| t.saturating_add(received));
+        return Ok(Lane::Judge(page));
+    };
     let honoured = st
         .keyset
         .as_ref()
@@ -403,12 +432,11 @@ fn lane_page<R: Listable>(st: &mut State<R>, lane: LanePage<R>) -> Result<Option
         );
         st.lanes = None;
         st.keyset = None;
-        let reached = st.ledger.received() / u64::from(st.limit.get());
-        st.next = u32::try_from(reached + 1).ok();
-        return Ok(None);
+        st.next = page_reached(st);
+        return Ok(Lane::Skip);
     }
     if page.records.is_empty() && short.is_none() {
-        return Ok(None);
+        return Ok(Lane::Skip);
     }
     let Some(number) = st.next else {
         let verdict = st.ledger.verdict(u32::MAX, Problem::OutOfPages, None);
@@ -437,7 +465,7 @@ fn lane_page<R: Listable>(st: &mut State<R>, lane: LanePage<R>) -> Result<Option
         }
         st.failed = Some(verdict.into_error());
     }
-    Ok(Some(page))
+    Ok(Lane::Yield(page))
 }
 
 /// Page 1 of `q` in `order`, with the values of the order's `keys` of each record: a typed

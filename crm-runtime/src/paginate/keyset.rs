@@ -112,6 +112,9 @@ impl Keyset {
             return self.base_q();
         };
         let id_op = if self.id_desc { "$lt" } else { "$gt" };
+        if self.keys.is_empty() && !self.id_desc {
+            return Some(self.past_q(last));
+        }
         let past_id = Map::from_iter([("id".to_owned(), serde_json::json!({ id_op: last }))]);
         if self.keys.is_empty() {
             return Some(and(self.base.as_ref(), past_id).to_string());
@@ -145,6 +148,12 @@ impl Keyset {
             .map(|k| Value::Object(Map::from_iter([(k.field.clone(), Value::Null)])))
             .collect::<Vec<_>>();
         (!alternatives.is_empty()).then(|| any_of(self.base.as_ref(), alternatives).to_string())
+    }
+
+    /// The `q` of the request for ids past `after` (the open-ended prefetch lane).
+    pub(crate) fn past_q(&self, after: u64) -> String {
+        let past = Map::from_iter([("id".to_owned(), serde_json::json!({ "$gt": after }))]);
+        and(self.base.as_ref(), past).to_string()
     }
 
     /// The user's `q`, unchanged.
@@ -199,12 +208,6 @@ impl Keyset {
                 self.last_keys = keys;
             }
         }
-    }
-
-    /// Moves the id past which requests ask to `id`, when it is further (the prefetch lanes
-    /// covered every id up to it).
-    pub(crate) fn skip_to(&mut self, id: u64) {
-        self.last = Some(self.last.map_or(id, |l| l.max(id)));
     }
 }
 

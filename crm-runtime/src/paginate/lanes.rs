@@ -1,13 +1,16 @@
 //! Prefetch for a stream in id order: parallel keyset lanes over id ranges.
 //!
 //! Once page 1 and a probe for the largest id have shown the ids still to come (past the last
-//! one accepted, up to the largest), they are cut into consecutive ranges, each a lane: a keyset
-//! stream of `q AND id $bt [next, hi]` that ends on its own range (an empty page, `has_more:
-//! false`, a short page), whatever the ids' density, so a sparse id space costs one request per
-//! lane, not per id. At most `width` lanes run at once, each at most [`BUFFER`] pages ahead of
-//! the stream, which yields the lanes' pages in order: memory stays flat however large the list.
-//! A page a lane cannot vouch for (ids outside its range or not ascending: a server ignoring
-//! `$bt`) ends that lane and goes to the stream, which falls back to page numbers.
+//! one accepted, up to the largest), they are cut into consecutive ranges of whole pages, each
+//! a lane: a keyset stream of `q AND id $bt [next, hi]` that ends on its own range (an empty
+//! page, `has_more: false`, a short page), whatever the ids' density, so a sparse id space costs
+//! one request per lane, not per id. The last lane is open-ended (`id > next - 1`): records
+//! created past the largest id meanwhile arrive there, and its pages are the list's own, so the
+//! stream judges its end as for any keyset page. At most `width` lanes run at once, each at most
+//! [`BUFFER`] pages ahead of the stream, which yields the lanes' pages in order: memory stays
+//! flat however large the list. A page a lane cannot vouch for (ids outside its range or not
+//! ascending: a server ignoring `$bt`) ends that lane and goes to the stream, which falls back
+//! to page numbers.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -36,8 +39,9 @@ const MAX_LANES: u64 = 1 << 16;
 /// A page from a lane, with what the stream needs to judge it.
 pub(crate) struct LanePage<R> {
     pub(crate) page: Page<R>,
-    /// The lane's last id: a record past it means the server ignored the range.
-    pub(crate) hi: u64,
+    /// The lane's last id (`None` for the open-ended last lane): a record past it means the
+    /// server ignored the range.
+    pub(crate) hi: Option<u64>,
     /// The lane ended short of the count the server announced for its range, also when asked
     /// a second time: how.
     pub(crate) short: Option<End>,
@@ -50,7 +54,7 @@ struct Lane<R> {
     limit: PageSize,
     /// The next id the lane asks from; `None` once it ended.
     next: Option<u64>,
-    hi: u64,
+    hi: Option<u64>,
 }
 
 /// The ranges still to start and the lanes running, in id order.
@@ -89,6 +93,10 @@ impl<R: Listable> Lanes<R> {
         let per_lane = PAGES_PER_LANE * u64::from(limit.get());
         let by_count = remaining.map_or(0, |r| r.div_ceil(per_lane));
         let count = by_count.max(width as u64).clamp(1, MAX_LANES).min(ids);
+        // Whole pages per lane: in a dense id space each lane then ends on a full page that says
+        // no more follow, and costs no request beyond its pages.
+        let size = u64::from(limit.get());
+        let span = ids.div_ceil(count).div_ceil(size).saturating_mul(size);
         Some(Lanes {
             query,
             keyset,
@@ -96,22 +104,18 @@ impl<R: Listable> Lanes<R> {
             width,
             from: Some(from),
             max,
-            span: ids.div_ceil(count),
+            span,
             running: VecDeque::new(),
         })
-    }
-
-    /// The largest id the lanes cover.
-    pub(crate) fn max(&self) -> u64 {
-        self.max
     }
 
     fn start(&mut self) {
         while self.running.len() < self.width
             && let Some(lo) = self.from
         {
-            let hi = lo.saturating_add(self.span - 1).min(self.max);
-            self.from = hi.checked_add(1).filter(|f| *f <= self.max);
+            let end = lo.saturating_add(self.span - 1);
+            let hi = (end < self.max).then_some(end);
+            self.from = hi.and_then(|h| h.checked_add(1));
             let lane = Lane {
                 query: self.query.clone(),
                 keyset: self.keyset.clone(),
@@ -169,7 +173,10 @@ async fn step<R: Listable>(mut lane: Lane<R>) -> Option<(Result<LanePage<R>, Err
     let limit = u64::from(lane.limit.get());
     let mut rechecked = false;
     loop {
-        let q = lane.keyset.range_q(next, lane.hi);
+        let q = match lane.hi {
+            Some(hi) => lane.keyset.range_q(next, hi),
+            None => lane.keyset.past_q(next - 1),
+        };
         let order = lane.keyset.order();
         let page = match lane
             .query
@@ -184,7 +191,7 @@ async fn step<R: Listable>(mut lane: Lane<R>) -> Option<(Result<LanePage<R>, Err
         let inside = page.records.iter().all(|r| {
             let ok = r
                 .list_id()
-                .is_some_and(|id| id <= lane.hi && prev.is_none_or(|p| id > p));
+                .is_some_and(|id| lane.hi.is_none_or(|h| id <= h) && prev.is_none_or(|p| id > p));
             prev = r.list_id();
             ok
         });
@@ -213,14 +220,15 @@ async fn step<R: Listable>(mut lane: Lane<R>) -> Option<(Result<LanePage<R>, Err
             }
         };
         // The server counted the records left in the range: an end short of it is asked once
-        // more (a hiccup), and the second answer counts.
-        let short = end.filter(|_| page.total_count.is_some_and(|t| t > len));
+        // more (a hiccup), and the second answer counts. The open lane's end is the stream's to
+        // judge.
+        let short = end.filter(|_| hi.is_some() && page.total_count.is_some_and(|t| t > len));
         if short.is_some() && !rechecked {
             rechecked = true;
             continue;
         }
         lane.next = match (end, prev) {
-            (None, Some(last)) => last.checked_add(1).filter(|n| *n <= hi),
+            (None, Some(last)) => last.checked_add(1).filter(|n| hi.is_none_or(|h| *n <= h)),
             _ => None,
         };
         return Some((Ok(LanePage { page, hi, short }), lane));
