@@ -1,12 +1,18 @@
 //! Pagination streams that never lose or repeat a record silently.
 //!
-//! Strategy: a stream in id order (the default; also an explicit `{"id":"asc"}`) starting at
-//! page 1 without prefetch pages by id: every request asks for page 1 of the user's `q` AND
-//! `"id":{"$gt": last id}`, so records deleted or created meanwhile cannot shift a record that
-//! exists throughout the stream out of its page: it is yielded exactly once. An answer with an
-//! id at or below the last one (a server ignoring the condition) switches the stream to page
-//! numbers, from the page it had reached, with a `tracing` warning; so do records without ids.
-//! Other orders, a start page and prefetch page by number. On a stream paging by id,
+//! Strategy: a stream starting at page 1 pages by key (see [`keyset`]): every request asks for
+//! page 1 of the user's `q` AND "past the last record". In id order (the default; also an
+//! explicit `{"id":"asc"}`) that is `"id":{"$gt": last id}`; in another order over fields
+//! f1..fk it is the `$or` of `$gt`/`$lt` and equalities over (f1..fk, id), the order sent with
+//! `"id":"asc"` appended as the explicit tie-break. Records deleted or created meanwhile cannot
+//! shift a record that exists throughout the stream out of its page: it is yielded exactly
+//! once. An answer with an id at or below the last one (another order: an id already received)
+//! means a server ignoring the condition and switches the stream to page numbers, from the page
+//! it had reached, with a `tracing` warning; so do records without ids. In another order an
+//! empty key value (null, `""`, the zero date) has no exact place in a comparison: a probe after
+//! page 1 for records with a null key field, or such a value on a page, sends the stream to page
+//! numbers too. A start page, an order that is not an object of `"asc"`/`"desc"`, and prefetch
+//! in an order other than ascending ids page by number. On a stream paging by key,
 //! `total_count` is the server's count of what remains plus what was yielded before.
 //!
 //! Rules: start at page 1 (or the query's page) with 100 records per page; stop on
@@ -28,9 +34,12 @@
 //!
 //! The bookkeeping is [`ledger`]'s, shared by every paging strategy.
 //!
-//! With [`Query::prefetch`], once a page reveals `total_count`, the pages up to the last one
-//! are fetched concurrently (at most `n` at once) and yielded in order; if the last of them
-//! still says more follow, paging continues one page at a time.
+//! With [`Query::prefetch`] in ascending id order, page 1 and a probe for the largest id are
+//! followed by parallel keyset lanes over id ranges (see [`lanes`]), yielded in id order, the
+//! last lane open-ended; every lane page goes through the same ledger. Paging by number, once a
+//! page reveals `total_count`, the pages up to the last one are fetched concurrently (at most
+//! `n` at once) and yielded in order; if the last of them still says more follow, paging
+//! continues one page at a time.
 
 use std::sync::Arc;
 
