@@ -238,6 +238,11 @@ impl Ledger {
         self.received
     }
 
+    /// Whether a record with `id` was accepted.
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.ids.contains_key(&id)
+    }
+
     /// Checks page `number` against everything accepted before, recording nothing.
     pub(crate) fn check<R: Listable>(
         &self,

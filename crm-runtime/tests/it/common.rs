@@ -308,29 +308,47 @@ fn list(
         .get("limit")
         .and_then(|l| l.parse().ok())
         .unwrap_or(10);
-    let mut page: u32 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    // Keyset paging (`"id":{"$gt":n}`, ids being 1..=total): the page that starts after n.
-    let after = params
+    let page: u64 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    // Keyset paging: `"id":{"$gt":n}` and `"id":{"$bt":[lo,hi]}`, ids being 1..=total, so
+    // the matching ids are one interval `a..=b`; `order` desc only reverses it.
+    let q = params
         .get("q")
-        .and_then(|q| serde_json::from_str::<serde_json::Value>(q).ok())
-        .and_then(|q| q["id"]["$gt"].as_u64());
-    if let Some(n) = after {
-        page = u32::try_from(n / limit + 1).expect("page");
+        .and_then(|q| serde_json::from_str::<serde_json::Value>(q).ok());
+    let cond = q.as_ref().map(|q| &q["id"]);
+    let gt = cond.and_then(|c| c["$gt"].as_u64());
+    let bt = cond
+        .and_then(|c| c["$bt"].as_array())
+        .and_then(|r| Some((r.first()?.as_u64()?, r.get(1)?.as_u64()?)));
+    let desc = params.get("order").is_some_and(|o| o.contains("desc"));
+    let a = gt
+        .map_or(1, |g| g.saturating_add(1))
+        .max(bt.map_or(1, |r| r.0));
+    let b = st.total.min(bt.map_or(u64::MAX, |r| r.1));
+    let count = if a <= b { b - a + 1 } else { 0 };
+    let mut offset = (page - 1).saturating_mul(limit);
+    let mut a = a;
+    if let Some(from) = st.repeat_from {
+        // Pages by position in the whole list (a keyset request asks for the page after its
+        // last id) at or after `from` repeat the page before.
+        let at = (a - 1) / limit + page;
+        let at = at.min(u64::from(from) - 1);
+        (a, offset) = (1, (at - 1) * limit);
     }
-    if let Some(from) = st.repeat_from
-        && page >= from
-    {
-        page = from - 1;
-    }
-    let start = u64::from(page - 1) * limit;
-    let ids: Vec<u64> = (start + 1..=(start + limit).min(st.total)).collect();
+    let ids: Vec<u64> = if offset >= count {
+        Vec::new()
+    } else if desc {
+        let hi = b - offset;
+        (hi.saturating_sub(limit - 1).max(a)..=hi).rev().collect()
+    } else {
+        let lo = a + offset;
+        (lo..=lo.saturating_add(limit - 1).min(b)).collect()
+    };
     let mut meta = serde_json::json!({"url": "/accounts", "object_type": "list"});
     if st.total_count {
-        // The records matching `q`: with an id condition, those past it.
-        meta["total_count"] = serde_json::json!(st.total - after.unwrap_or(0).min(st.total));
+        meta["total_count"] = serde_json::json!(count);
     }
     if st.has_more {
-        meta["has_more"] = serde_json::json!(start + limit < st.total);
+        meta["has_more"] = serde_json::json!(offset.saturating_add(limit) < count);
     }
     let list: Vec<serde_json::Value> = ids
         .into_iter()

@@ -1,71 +1,186 @@
-//! Streams in id order page by id (`q` AND `id > last`): against the sandbox while records are
-//! deleted and created between pages, what the requests carry, and the fall back to page
-//! numbers when a server ignores the id condition.
+//! Streams page by key (`q` AND `id > last`, in another order an `$or` of comparisons), and
+//! with prefetch by parallel lanes over id ranges: against the sandbox while records are
+//! deleted and created between pages, what the requests carry, sparse ids, and the fall back to
+//! page numbers when a server ignores the id condition or the range.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crm_runtime::PageSize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use crm_runtime::{Client, PageSize, RawRecord};
 use futures::TryStreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::common::{Account, MockState, spawn};
+use crate::common::{Account, MockState, TOKEN, fast_retry, listen, spawn};
 
 const RECORDS: u64 = 300;
 
+/// What a churn export saw: every yielded record's id and order key, in yield order.
+struct Churned {
+    seen: Vec<(u64, Value)>,
+    deleted: BTreeSet<u64>,
+    created: BTreeSet<u64>,
+}
+
+/// Exports the sandbox's accounts (pages of 20) in `order` at `prefetch`, deleting some of the
+/// original records (seen or not, which shifts every later page of a page-number export) and
+/// creating some between pages; `key` reads a record's order key.
+async fn churn(
+    seed: u64,
+    prefetch: usize,
+    order: Option<&str>,
+    key: fn(&RawRecord) -> Value,
+) -> Churned {
+    let (_sandbox, client) = crate::sandbox::start(RECORDS as u32).await;
+    let accounts = client.object("accounts");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut out = Churned {
+        seen: Vec::new(),
+        deleted: BTreeSet::new(),
+        created: BTreeSet::new(),
+    };
+    let mut query = accounts
+        .list()
+        .limit(PageSize::new(20).expect("size"))
+        .prefetch(prefetch);
+    if let Some(order) = order {
+        query = query.order_json(order);
+    }
+    let mut pages = query.pages();
+    while let Some(page) = pages.try_next().await.expect("export") {
+        for r in page.records() {
+            out.seen.push((r.id().expect("id"), key(r)));
+        }
+        for _ in 0..6 {
+            if rng.random_bool(0.6) {
+                let id = rng.random_range(1..=RECORDS);
+                if out.deleted.insert(id) {
+                    accounts.delete(id).await.expect("delete");
+                }
+            } else {
+                let new = accounts
+                    .create(&json!({ "name": format!("Churn {seed}"), "ownerid": 90505 }))
+                    .await
+                    .expect("create");
+                out.created.insert(new.id().expect("new id"));
+            }
+        }
+    }
+    out
+}
+
+/// Every original record not deleted appears exactly once, nothing appears twice, nothing
+/// appears that never existed.
+fn assert_exactly_once(c: &Churned, what: &str) {
+    assert!(c.deleted.len() > 20, "{what}: {} deleted", c.deleted.len());
+    let mut got: BTreeMap<u64, u32> = BTreeMap::new();
+    for (id, _) in &c.seen {
+        *got.entry(*id).or_default() += 1;
+    }
+    for id in (1..=RECORDS).filter(|id| !c.deleted.contains(id)) {
+        assert_eq!(got.get(&id), Some(&1), "{what}: record {id}");
+    }
+    assert!(got.values().all(|&n| n == 1), "{what}: a record twice");
+    assert!(
+        got.keys()
+            .all(|id| *id <= RECORDS || c.created.contains(id)),
+        "{what}: an id never created"
+    );
+}
+
+fn no_key(_: &RawRecord) -> Value {
+    Value::Null
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_record_present_throughout_an_export_appears_exactly_once() {
+    for (prefetch, seeds) in [
+        (1usize, &[1u64, 2, 3][..]),
+        (4, &[4, 5, 6]),
+        (8, &[7, 8, 9]),
+    ] {
+        for &seed in seeds {
+            let c = churn(seed, prefetch, None, no_key).await;
+            let what = format!("prefetch {prefetch}, seed {seed}");
+            assert_exactly_once(&c, &what);
+            assert!(
+                c.seen.windows(2).all(|w| w[0].0 < w[1].0),
+                "{what}: id order"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_name_order_and_a_two_field_order_too() {
+    fn name(r: &RawRecord) -> Value {
+        let name: String = r.field("name").expect("name").expect("a name");
+        // The sandbox's text columns compare ASCII case-insensitively.
+        Value::String(name.to_ascii_lowercase())
+    }
+    fn owner_then_created(r: &RawRecord) -> Value {
+        json!([
+            r.field::<u64>("ownerid").expect("owner"),
+            r.field::<String>("createddate").expect("created")
+        ])
+    }
     for seed in [1u64, 2, 3] {
-        let (_sandbox, client) = crate::sandbox::start(RECORDS as u32).await;
-        let accounts = client.object("accounts");
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut deleted = BTreeSet::new();
-        let mut created = BTreeSet::new();
-        let mut got: BTreeMap<u64, u32> = BTreeMap::new();
-        let mut order = Vec::new();
-        let mut pages = client
+        let c = churn(seed, 1, Some(r#"{"name":"asc"}"#), name).await;
+        let what = format!("name order, seed {seed}");
+        assert_exactly_once(&c, &what);
+        let sorted = c.seen.windows(2).all(|w| {
+            let (a, b) = (w[0].1.as_str(), w[1].1.as_str());
+            a < b || (a == b && w[0].0 < w[1].0)
+        });
+        assert!(sorted, "{what}: name order");
+
+        let c = churn(
+            seed,
+            1,
+            Some(r#"{"ownerid":"asc","createddate":"desc"}"#),
+            owner_then_created,
+        )
+        .await;
+        let what = format!("two-field order, seed {seed}");
+        assert_exactly_once(&c, &what);
+        let sorted = c.seen.windows(2).all(|w| {
+            let (a, b) = (&w[0].1, &w[1].1);
+            let (oa, ob) = (a[0].as_u64(), b[0].as_u64());
+            let (ca, cb) = (a[1].as_str(), b[1].as_str());
+            oa < ob || (oa == ob && (ca > cb || (ca == cb && w[0].0 < w[1].0)))
+        });
+        assert!(sorted, "{what}: owner, then newest first, then id");
+    }
+}
+
+#[tokio::test]
+async fn an_order_field_with_empty_values_pages_by_number_and_loses_none() {
+    // About a tenth of the types are null, which sort last in descending order where no
+    // keyset comparison reaches them: a probe finds them and the stream pages by number.
+    let (_sandbox, client) = crate::sandbox::start(RECORDS as u32).await;
+    for order in [r#"{"type":"desc"}"#, r#"{"type":"asc"}"#] {
+        let got: Vec<RawRecord> = client
             .object("accounts")
             .list()
+            .order_json(order)
             .limit(PageSize::new(20).expect("size"))
-            .pages();
-        while let Some(page) = pages.try_next().await.expect("export") {
-            for r in page.records() {
-                let id = r.id().expect("id");
-                *got.entry(id).or_default() += 1;
-                order.push(id);
-            }
-            // Between pages, delete some of the original records (seen or not, which shifts
-            // every later page of a page-number export) and create some.
-            for _ in 0..6 {
-                if rng.random_bool(0.6) {
-                    let id = rng.random_range(1..=RECORDS);
-                    if deleted.insert(id) {
-                        accounts.delete(id).await.expect("delete");
-                    }
-                } else {
-                    let new = accounts
-                        .create(&json!({ "name": format!("Churn {seed}") }))
-                        .await
-                        .expect("create");
-                    created.insert(new.id().expect("new id"));
-                }
-            }
-        }
-        assert!(deleted.len() > 20, "seed {seed}: {} deleted", deleted.len());
-        let throughout: Vec<u64> = (1..=RECORDS).filter(|id| !deleted.contains(id)).collect();
-        for id in &throughout {
-            assert_eq!(got.get(id), Some(&1), "seed {seed}: record {id}");
-        }
-        assert!(got.values().all(|&n| n == 1), "seed {seed}: a record twice");
-        assert!(
-            got.keys().all(|id| *id <= RECORDS || created.contains(id)),
-            "seed {seed}: an id never created"
-        );
-        assert!(
-            order.windows(2).all(|w| w[0] < w[1]),
-            "seed {seed}: id order"
-        );
+            .items()
+            .try_collect()
+            .await
+            .expect("export");
+        let ids: BTreeSet<u64> = got.iter().filter_map(RawRecord::id).collect();
+        assert_eq!(ids, (1..=RECORDS).collect(), "{order}");
+        assert_eq!(got.len() as u64, RECORDS, "{order}");
+        let nulls = got
+            .iter()
+            .filter(|r| r.field::<String>("type").expect("type").is_none())
+            .count();
+        assert!(nulls > 10, "{order}: {nulls} null types");
     }
 }
 
@@ -133,20 +248,135 @@ async fn requests_carry_the_filter_and_the_last_id() {
 }
 
 #[tokio::test]
-async fn another_order_or_prefetch_pages_by_number() {
-    for (order, prefetch) in [(Some(r#"{"name":"asc"}"#), 1), (None, 4)] {
-        let mock = spawn_250().await;
-        let mut q = mock.client().list::<Account>().prefetch(prefetch);
-        if let Some(o) = order {
-            q = q.order_json(o);
+async fn prefetch_runs_lanes_over_id_ranges_and_yields_in_order() {
+    let mock = spawn_250().await;
+    let got: Vec<Account> = mock
+        .client()
+        .list::<Account>()
+        .q_json(r#"{"name":{"$sw":"Acc"}}"#)
+        .prefetch(4)
+        .items()
+        .try_collect()
+        .await
+        .expect("export");
+    let ids: Vec<u64> = got.iter().map(|r| r.id.get()).collect();
+    assert_eq!(ids, (1..=250).collect::<Vec<_>>());
+    let mut qs: Vec<String> = mock.requests().iter().filter_map(|r| q_of(r)).collect();
+    qs.sort();
+    // Page 1 and the probe carry the filter only; 150 ids left, in lanes of whole pages: ids
+    // 101 to 200, then an open-ended lane past 200, where records created meanwhile would come.
+    assert_eq!(
+        qs,
+        [
+            r#"{"id":{"$bt":[101,200]},"name":{"$sw":"Acc"}}"#,
+            r#"{"id":{"$gt":200},"name":{"$sw":"Acc"}}"#,
+            r#"{"name":{"$sw":"Acc"}}"#,
+            r#"{"name":{"$sw":"Acc"}}"#,
+        ]
+    );
+    assert!(
+        mock.requests()
+            .iter()
+            .any(|r| r.contains("limit=1&") && r.contains("order=%7B%22id%22%3A%22desc%22%7D")),
+        "the probe for the largest id"
+    );
+}
+
+/// A server over a fixed set of ids that honours `id` `$gt`, `$bt` (unless told to ignore
+/// it) and `{"id":"desc"}`, and logs each request's `q`.
+struct Ids {
+    ids: Vec<u64>,
+    honour_bt: bool,
+    log: Mutex<Vec<Option<String>>>,
+}
+
+async fn serve_ids(ids: Vec<u64>, honour_bt: bool) -> (Arc<Ids>, Client) {
+    async fn handle(
+        State(st): State<Arc<Ids>>,
+        Query(params): Query<HashMap<String, String>>,
+    ) -> axum::Json<Value> {
+        let q = params.get("q").cloned();
+        st.log.lock().expect("lock").push(q.clone());
+        let q: Value = q.map_or(Value::Null, |q| serde_json::from_str(&q).expect("q"));
+        let (gt, bt) = (q["id"]["$gt"].as_u64(), q["id"]["$bt"].as_array());
+        let bt = bt
+            .filter(|_| st.honour_bt)
+            .map(|r| (r[0].as_u64().expect("lo"), r[1].as_u64().expect("hi")));
+        let mut ids: Vec<u64> = st
+            .ids
+            .iter()
+            .copied()
+            .filter(|id| gt.is_none_or(|g| *id > g))
+            .filter(|id| bt.is_none_or(|(lo, hi)| (lo..=hi).contains(id)))
+            .collect();
+        if params.get("order").is_some_and(|o| o.contains("desc")) {
+            ids.reverse();
         }
-        let got: Vec<Account> = q.items().try_collect().await.expect("export");
-        assert_eq!(got.len(), 250);
-        let mut reqs = mock.requests();
-        reqs.sort();
-        assert!(reqs.iter().all(|r| q_of(r).is_none()), "{reqs:?}");
-        for (r, page) in reqs.iter().zip(1..) {
-            assert!(r.contains(&format!("page={page}&")), "{r}");
-        }
+        let limit: usize = params["limit"].parse().expect("limit");
+        let page: usize = params["page"].parse().expect("page");
+        let from = (page - 1) * limit;
+        let list: Vec<Value> = ids
+            .iter()
+            .skip(from)
+            .take(limit)
+            .map(|id| json!({ "record": { "id": id, "name": format!("Account {id}") } }))
+            .collect();
+        let meta = json!({ "total_count": ids.len(), "has_more": from + limit < ids.len() });
+        axum::Json(json!({ "metadata": meta, "list": list }))
     }
+    let st = Arc::new(Ids {
+        ids,
+        honour_bt,
+        log: Mutex::new(Vec::new()),
+    });
+    let app = Router::new().fallback(handle).with_state(st.clone());
+    let client = Client::builder()
+        .base_url(listen(app).await)
+        .token(TOKEN)
+        .retry_policy(fast_retry())
+        .build()
+        .expect("client");
+    (st, client)
+}
+
+async fn export_ids(client: &Client, limit: u32, prefetch: usize) -> Vec<u64> {
+    client
+        .list::<Account>()
+        .limit(PageSize::new(limit).expect("size"))
+        .prefetch(prefetch)
+        .items()
+        .map_ok(|a| a.id.get())
+        .try_collect()
+        .await
+        .expect("export")
+}
+
+#[tokio::test]
+async fn a_sparse_id_space_ends_in_a_few_requests() {
+    const FAR: u64 = 1_000_000_000_000_000;
+    let (st, client) = serve_ids(vec![1, FAR], true).await;
+    assert_eq!(export_ids(&client, 1, 4).await, [1, FAR]);
+    // Page 1, the probe, four lanes over 2..=10^15 (three of them empty).
+    assert_eq!(st.log.lock().expect("lock").len(), 6);
+
+    let ids: Vec<u64> = (1..=50).chain(FAR..FAR + 50).collect();
+    let (st, client) = serve_ids(ids.clone(), true).await;
+    assert_eq!(export_ids(&client, 10, 8).await, ids);
+    // Ten pages, the probe, and one more request for each of the 8 lanes at most.
+    let n = st.log.lock().expect("lock").len();
+    assert!(n <= 10 + 1 + 8, "{n} requests");
+}
+
+#[tokio::test]
+async fn a_server_ignoring_the_range_sends_the_stream_to_page_numbers() {
+    let (st, client) = serve_ids((1..=1000).collect(), false).await;
+    assert_eq!(
+        export_ids(&client, 100, 4).await,
+        (1..=1000).collect::<Vec<_>>()
+    );
+    let log = st.log.lock().expect("lock").clone();
+    // Page 1 and the probe without `q`, up to 4 lanes' first requests, then page numbers.
+    let lanes = log.iter().filter(|q| q.is_some()).count();
+    assert!((1..=4).contains(&lanes), "{log:?}");
+    assert_eq!(log.len(), 2 + lanes + 9, "{log:?}");
 }
