@@ -205,10 +205,20 @@ fn value(
                 SqlValue::Text(pick(rng, &values).to_owned())
             }
         }
-        _ if f.required => text(known_text(rng, object, f, n)),
-        _ if roll < 0.12 => SqlValue::Null,
-        _ if roll < 0.24 => SqlValue::Text(String::new()),
-        _ => text(known_text(rng, object, f, n)),
+        FieldType::Text
+        | FieldType::LongText
+        | FieldType::Email
+        | FieldType::Phone
+        | FieldType::Url
+        | FieldType::Unknown { .. } => {
+            if !f.required && roll < 0.12 {
+                SqlValue::Null
+            } else if !f.required && roll < 0.24 {
+                SqlValue::Text(String::new())
+            } else {
+                text(known_text(rng, object, f, n))
+            }
+        }
     }
 }
 

@@ -112,19 +112,20 @@ fn convert(field: &FieldDef, value: &Value, store: &Store) -> Result<SqlValue, R
     if value.is_null() {
         return Ok(SqlValue::Null);
     }
-    if field.ty.class().value.is_whole_number() {
-        return integer(value);
-    }
-    match &field.ty {
-        FieldType::Boolean => boolean(value),
-        _ if crate::decimal::is_decimal(&field.ty) => numeric(value),
-        FieldType::Date => date(value),
-        FieldType::DateTime => datetime(value),
-        FieldType::Lookup => {
+    use crm_schema::classify::ValueKind;
+    match field.ty.class().value {
+        ValueKind::Id | ValueKind::Integer | ValueKind::Reference | ValueKind::User => {
+            integer(value)
+        }
+        ValueKind::Boolean => boolean(value),
+        ValueKind::Decimal => numeric(value),
+        ValueKind::Date => date(value),
+        ValueKind::DateTime => datetime(value),
+        ValueKind::Lookup => {
             let text = text(field, value)?;
             lookup(field, text, store)
         }
-        FieldType::Email => {
+        ValueKind::Text if field.ty == FieldType::Email => {
             let t = text(field, value)?;
             match &t {
                 SqlValue::Text(s) if !s.is_empty() && !looks_like_email(s) => {
@@ -133,7 +134,7 @@ fn convert(field: &FieldDef, value: &Value, store: &Store) -> Result<SqlValue, R
                 _ => Ok(t),
             }
         }
-        _ => text(field, value),
+        ValueKind::Text | ValueKind::Unknown => text(field, value),
     }
 }
 

@@ -100,20 +100,6 @@ impl ValueKind {
             | ValueKind::Unknown => false,
         }
     }
-
-    /// Stored as a whole number: ids, integers, references, users (booleans as 0/1 aside).
-    pub const fn is_whole_number(self) -> bool {
-        match self {
-            ValueKind::Id | ValueKind::Integer | ValueKind::Reference | ValueKind::User => true,
-            ValueKind::Text
-            | ValueKind::Decimal
-            | ValueKind::Boolean
-            | ValueKind::Date
-            | ValueKind::DateTime
-            | ValueKind::Lookup
-            | ValueKind::Unknown => false,
-        }
-    }
 }
 
 /// The Rust type a field's value decodes into (inside the `Option` of a read model).

@@ -1,5 +1,6 @@
 //! Which field names are standard (server-managed, or in the public catalogue kept in
-//! [`crate::objects::STANDARD`]), so that a dictionary response without a custom-field flag can still tell tenant fields apart.
+//! [`crate::objects::STANDARD`]), so that a dictionary response without a custom-field flag
+//! can still tell tenant fields apart.
 
 /// Fields the server manages on every object: never written by clients.
 pub const SERVER_MANAGED_FIELDS: &[&str] = &[
