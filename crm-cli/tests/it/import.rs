@@ -24,9 +24,11 @@ struct Sandbox {
 
 impl Sandbox {
     async fn start(faults: Faults) -> Sandbox {
-        let config = crm_sandbox::Config::new(TOKEN)
-            .with_records(0)
-            .with_faults(faults);
+        Sandbox::start_with(crm_sandbox::Config::new(TOKEN).with_faults(faults)).await
+    }
+
+    async fn start_with(config: crm_sandbox::Config) -> Sandbox {
+        let config = config.with_records(0);
         let running = crm_sandbox::spawn(config).await.expect("sandbox");
         Sandbox {
             running,
@@ -679,4 +681,51 @@ async fn csv_of_every_field_type_arrives_as_sent() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_servers_422_rules_are_the_rows_problems() {
+    // A server whose dictionary is stricter than the snapshot: phone numbers of 5 characters.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(dictionaries()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let accounts = dir.path().join("accounts.json");
+    let text = std::fs::read_to_string(&accounts).unwrap();
+    let stricter = text.replace(
+        "\"name\": \"phone\",\n      \"label\": \"Phone\",\n      \"type\": \"phone\",\n      \"max_length\": 50",
+        "\"name\": \"phone\",\n      \"label\": \"Phone\",\n      \"type\": \"phone\",\n      \"max_length\": 5",
+    );
+    assert_ne!(text, stricter, "the phone field's entry changed shape");
+    std::fs::write(&accounts, stricter).unwrap();
+    let sb =
+        Sandbox::start_with(crm_sandbox::Config::new(TOKEN).with_dictionaries(dir.path())).await;
+    let input = sb.write(
+        "rows.ndjson",
+        &ndjson(&[
+            json!({"name": "Long phone", "phone": "0301234567"}),
+            json!({"name": "Ok"}),
+        ]),
+    );
+    let rejects = sb.path("rejects.ndjson");
+    let out = sb
+        .import(&[
+            "accounts",
+            "--input",
+            input.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(
+        stderr(&out),
+        "line 1: phone: the server refused it: Max (5)\n\
+         crm: accounts import: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "{\"name\":\"Long phone\",\"phone\":\"0301234567\"}\n"
+    );
 }
