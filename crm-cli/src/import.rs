@@ -222,7 +222,8 @@ async fn run(
     let mut import = client
         .import(object)
         .concurrency(args.concurrency as usize)
-        .dry_run(args.dry_run);
+        .dry_run(args.dry_run)
+        .keep_every_report(false);
     if let Some(m) = &args.match_field {
         import = import.match_on(m);
     }
