@@ -273,22 +273,25 @@ async fn errors_that_stop_the_import_before_anything_is_sent() {
     assert_eq!(sb.writes(), 0);
 }
 
+async fn upsert(sb: &Sandbox, name: &str, rows: &[Value]) -> Output {
+    let input = sb.write(name, &ndjson(rows));
+    sb.import(&[
+        "accounts",
+        "--match",
+        "name",
+        "--input",
+        input.to_str().unwrap(),
+    ])
+    .await
+}
+
 #[tokio::test]
 async fn upsert_counts_on_a_second_run_with_edits() {
     let sb = Sandbox::start(Faults::default()).await;
     let first: Vec<Value> = (0..5)
         .map(|i| json!({"name": format!("Acme {i}"), "phone": format!("0{i}"), "leadscore": i}))
         .collect();
-    let input = sb.write("first.ndjson", &ndjson(&first));
-    let out = sb
-        .import(&[
-            "accounts",
-            "--match",
-            "name",
-            "--input",
-            input.to_str().unwrap(),
-        ])
-        .await;
+    let out = upsert(&sb, "first.ndjson", &first).await;
     assert_eq!(
         stderr(&out),
         "crm: accounts import: 5 created, 0 updated, 0 unchanged, 0 rejected\n"
@@ -301,16 +304,7 @@ async fn upsert_counts_on_a_second_run_with_edits() {
     // The same values in other spellings are no change.
     second[4]["leadscore"] = json!("4");
     second.push(json!({"name": "Acme 5"}));
-    let input = sb.write("second.ndjson", &ndjson(&second));
-    let out = sb
-        .import(&[
-            "accounts",
-            "--match",
-            "name",
-            "--input",
-            input.to_str().unwrap(),
-        ])
-        .await;
+    let out = upsert(&sb, "second.ndjson", &second).await;
     assert_eq!(
         stderr(&out),
         "crm: accounts import: 1 created, 2 updated, 3 unchanged, 0 rejected\n"
