@@ -723,3 +723,37 @@ async fn the_servers_422_rules_are_the_rows_problems() {
         "{\"name\":\"Long phone\",\"phone\":\"0301234567\"}\n"
     );
 }
+
+#[tokio::test]
+async fn rows_from_stdin_and_their_rejects() {
+    let sb = Sandbox::start(Faults::default()).await;
+    let rejects = sb.path("rejects.ndjson");
+    let mut cmd = sb.command(&["accounts", "--rejects", rejects.to_str().unwrap()]);
+    let text = "{\"name\":\"From stdin\"}\n\n{\"name\":\"Bad\",\"leadscore\":\"x\"}\n";
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        stderr(&out),
+        "line 3: leadscore: must be a whole number, got \"x\"\n\
+         crm: accounts import: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "{\"name\":\"Bad\",\"leadscore\":\"x\"}\n"
+    );
+}
