@@ -158,20 +158,36 @@ impl Iterator for Rows<'_, '_> {
                         }
                     }
                     let line = cells.position().map_or(0, ::csv::Position::line);
-                    let parsed = codec.record(columns, &cells, line);
+                    let parsed = codec.record(columns, &cells, line).map_err(|first| {
+                        // Every bad cell of the row, not only the first the codec met.
+                        let mut all: Vec<String> = columns
+                            .iter()
+                            .zip(cells.iter())
+                            .filter_map(|(f, cell)| {
+                                let one = ::csv::StringRecord::from(vec![cell]);
+                                codec.record(&[*f], &one, line).err()
+                            })
+                            .collect();
+                        if all.is_empty() {
+                            all.push(first);
+                        }
+                        all
+                    });
                     if self.input.keep {
                         self.input.raw.push((line, Raw::Cells(cells)));
                     }
                     match parsed {
                         Ok(fields) => return Some(Row::new(line, fields)),
-                        // The codec's message already names the line.
-                        Err(message) => {
-                            let message = message
-                                .strip_prefix(&format!("line {line}, "))
-                                .or_else(|| message.strip_prefix(&format!("line {line}: ")))
-                                .unwrap_or(&message)
-                                .to_owned();
-                            self.input.unreadable.push((line, message));
+                        Err(all) => {
+                            for message in all {
+                                // The codec's message already names the line.
+                                let message = message
+                                    .strip_prefix(&format!("line {line}, "))
+                                    .or_else(|| message.strip_prefix(&format!("line {line}: ")))
+                                    .unwrap_or(&message)
+                                    .to_owned();
+                                self.input.unreadable.push((line, message));
+                            }
                         }
                     }
                 }
@@ -264,7 +280,9 @@ async fn run(
         );
     }
     let mut summary = report.summary;
-    summary.rejected += input.unreadable.len() as u64;
+    let unreadable: std::collections::BTreeSet<u64> =
+        input.unreadable.iter().map(|(l, _)| *l).collect();
+    summary.rejected += unreadable.len() as u64;
     let what = if args.dry_run {
         "dry run, nothing written"
     } else {

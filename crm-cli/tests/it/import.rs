@@ -229,14 +229,19 @@ async fn dry_run_rules_of_other_types_and_the_match_field() {
          crm: accounts dry run, nothing written: 0 created, 0 updated, 0 unchanged, 1 rejected\n"
     );
 
-    let csv = sb.write("accounts.csv", "name,leadscore\nA,high\nB,3\n");
+    let csv = sb.write(
+        "accounts.csv",
+        "name,leadscore,2yearpolicy\nA,high,maybe\nB,3,1\nC,1\n",
+    );
     let out = sb
         .import(&["accounts", "--dry-run", "--input", csv.to_str().unwrap()])
         .await;
     assert_eq!(
         stderr(&out),
         "line 2: column leadscore: \"high\" is not a whole number\n\
-         crm: accounts dry run, nothing written: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+         line 2: column 2yearpolicy: \"maybe\" is not a boolean (1, 0, true or false)\n\
+         line 4: 2 cells, the header has 3\n\
+         crm: accounts dry run, nothing written: 1 created, 0 updated, 0 unchanged, 2 rejected\n"
     );
     assert_eq!(sb.writes(), 0);
 }
