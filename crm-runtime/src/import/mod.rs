@@ -476,3 +476,104 @@ fn check_match_field(object: &ObjectDef, name: &str) -> Result<(), Error> {
         Some(_) => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    const TOKEN: &str = "import-unit-token";
+
+    async fn sandbox() -> (crm_sandbox::Running, Client, ObjectDef) {
+        let running = crm_sandbox::spawn(crm_sandbox::Config::new(TOKEN).with_records(0))
+            .await
+            .unwrap();
+        let client = Client::builder()
+            .base_url(&running.base_url)
+            .token(TOKEN)
+            .build()
+            .unwrap();
+        let accounts = running
+            .state
+            .dictionary()
+            .object("accounts")
+            .unwrap()
+            .clone();
+        (running, client, accounts)
+    }
+
+    /// A journal saying the create of `row` was sent and nothing after: a kill between the
+    /// POST and its outcome.
+    fn journal_with_open_intent(dir: &std::path::Path, row: &Row, m: Option<&str>) -> PathBuf {
+        let path = dir.join("open.journal");
+        let header = json!({"journal": 1, "object": "accounts", "match": m});
+        let intent = json!({"line": row.line, "hash": row.hash(), "intent": "create"});
+        std::fs::write(&path, format!("{header}\n{intent}\n")).unwrap();
+        path
+    }
+
+    fn posts(running: &crm_sandbox::Running) -> u64 {
+        let calls = running.state.calls();
+        calls.routes.get("POST /accounts").copied().unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn an_open_intent_is_resolved_by_the_match_value_before_anything_is_sent() {
+        let (running, client, accounts) = sandbox().await;
+        let row = Row::from_serialize(1, &json!({"name": "Arrived"})).unwrap();
+        // The POST of the killed run reached the server.
+        let arrived = client.object("accounts").create(&row.fields).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("crm-import-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = journal_with_open_intent(&dir, &row, Some("name"));
+        let before = posts(&running);
+        let report = client
+            .import(&accounts)
+            .match_on("name")
+            .journal(&journal)
+            .run([row.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            report.rows[0].outcome,
+            Outcome::Created {
+                id: arrived.id().unwrap()
+            }
+        );
+        assert_eq!(posts(&running), before, "resolved without sending again");
+
+        // Without a match field the same journal line can only be reported.
+        let journal = journal_with_open_intent(&dir, &row, None);
+        let report = client
+            .import(&accounts)
+            .journal(&journal)
+            .run([row])
+            .await
+            .unwrap();
+        assert_eq!(report.rows[0].outcome, Outcome::Unknown);
+        assert_eq!(posts(&running), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_open_intent_whose_create_never_arrived_is_sent_once() {
+        let (running, client, accounts) = sandbox().await;
+        let row = Row::from_serialize(1, &json!({"name": "Never arrived"})).unwrap();
+        let dir = std::env::temp_dir().join(format!("crm-import-unit2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = journal_with_open_intent(&dir, &row, Some("name"));
+        let report = client
+            .import(&accounts)
+            .match_on("name")
+            .journal(&journal)
+            .run([row])
+            .await
+            .unwrap();
+        assert!(matches!(report.rows[0].outcome, Outcome::Created { .. }));
+        assert_eq!(posts(&running), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
