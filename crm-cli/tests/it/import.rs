@@ -508,18 +508,12 @@ async fn exactly_n_records_under_errors_and_dropped_connections() {
     assert!(calls.routes.get("POST /accounts").copied().unwrap_or(0) > N as u64);
 }
 
-/// Starts an import, kills it (SIGKILL) after a random delay, repeats, then runs it to the
-/// end; returns the last run's stderr.
-async fn kill_and_rerun(
-    sb: &Sandbox,
-    args: &[&str],
-    journal: &Path,
-    rows: usize,
-    seed: u64,
-) -> String {
+/// Starts the import `kills` times and kills it (SIGKILL) after a random delay each time;
+/// asserts that at least one kill landed before the journal held every row's outcome.
+async fn kill_at_random(sb: &Sandbox, args: &[&str], journal: &Path, rows: usize, seed: u64) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut mid_run = 0;
-    for _ in 0..6 {
+    for _ in 0..5 {
         let mut child = sb
             .command(args)
             .stderr(Stdio::null())
@@ -538,6 +532,17 @@ async fn kill_and_rerun(
         }
     }
     assert!(mid_run > 0, "no kill landed before the import was done");
+}
+
+/// Kills the import at random moments, then runs it to the end; the last run's stderr.
+async fn kill_and_rerun(
+    sb: &Sandbox,
+    args: &[&str],
+    journal: &Path,
+    rows: usize,
+    seed: u64,
+) -> String {
+    kill_at_random(sb, args, journal, rows, seed).await;
     for _ in 0..4 {
         let out = sb.import(args).await;
         if out.status.code() == Some(0) {
@@ -602,13 +607,7 @@ async fn killed_without_a_match_field_nothing_is_created_twice() {
         "--journal",
         journal.to_str().unwrap(),
     ];
-    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
-    for _ in 0..4 {
-        let mut child = sb.command(&args).stderr(Stdio::null()).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(30..300))).await;
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    kill_at_random(&sb, &args, &journal, N, 9).await;
     let out = sb.import(&args).await;
     let text = stderr(&out);
     let unknown: BTreeSet<usize> = text
