@@ -158,20 +158,36 @@ impl Iterator for Rows<'_, '_> {
                         }
                     }
                     let line = cells.position().map_or(0, ::csv::Position::line);
-                    let parsed = codec.record(columns, &cells, line);
+                    let parsed = codec.record(columns, &cells, line).map_err(|first| {
+                        // Every bad cell of the row, not only the first the codec met.
+                        let mut all: Vec<String> = columns
+                            .iter()
+                            .zip(cells.iter())
+                            .filter_map(|(f, cell)| {
+                                let one = ::csv::StringRecord::from(vec![cell]);
+                                codec.record(&[*f], &one, line).err()
+                            })
+                            .collect();
+                        if all.is_empty() {
+                            all.push(first);
+                        }
+                        all
+                    });
                     if self.input.keep {
                         self.input.raw.push((line, Raw::Cells(cells)));
                     }
                     match parsed {
                         Ok(fields) => return Some(Row::new(line, fields)),
-                        // The codec's message already names the line.
-                        Err(message) => {
-                            let message = message
-                                .strip_prefix(&format!("line {line}, "))
-                                .or_else(|| message.strip_prefix(&format!("line {line}: ")))
-                                .unwrap_or(&message)
-                                .to_owned();
-                            self.input.unreadable.push((line, message));
+                        Err(all) => {
+                            for message in all {
+                                // The codec's message already names the line.
+                                let message = message
+                                    .strip_prefix(&format!("line {line}, "))
+                                    .or_else(|| message.strip_prefix(&format!("line {line}: ")))
+                                    .unwrap_or(&message)
+                                    .to_owned();
+                                self.input.unreadable.push((line, message));
+                            }
                         }
                     }
                 }
@@ -222,7 +238,8 @@ async fn run(
     let mut import = client
         .import(object)
         .concurrency(args.concurrency as usize)
-        .dry_run(args.dry_run);
+        .dry_run(args.dry_run)
+        .keep_every_report(false);
     if let Some(m) = &args.match_field {
         import = import.match_on(m);
     }
@@ -246,8 +263,7 @@ async fn run(
         return Err(failure);
     }
     let report = result.map_err(|e| {
-        // The engine reports a bad match field, journal or edited input as a configuration
-        // error; the runtime's generic "invalid client configuration" would mislead here.
+        // The engine reports a bad match field or journal as a configuration error; the runtime's generic "invalid client configuration" would mislead here.
         let config = e.is_config();
         let text = explain(e);
         match text.strip_prefix("invalid client configuration: ") {
@@ -264,7 +280,9 @@ async fn run(
         );
     }
     let mut summary = report.summary;
-    summary.rejected += input.unreadable.len() as u64;
+    let unreadable: std::collections::BTreeSet<u64> =
+        input.unreadable.iter().map(|(l, _)| *l).collect();
+    summary.rejected += unreadable.len() as u64;
     let what = if args.dry_run {
         "dry run, nothing written"
     } else {
@@ -309,17 +327,30 @@ fn print_report(
     }
     rejected.extend(input.unreadable.iter().map(|(l, _)| *l));
     if let Some(path) = &args.rejects {
-        write_rejects(path, input, &rejected)?;
+        write_rejects(path, input, args.input.as_deref(), &rejected)?;
     }
     Ok(())
 }
 
-fn write_rejects(path: &Path, input: &Input, lines: &[u64]) -> Result<(), Failure> {
+fn write_rejects(
+    path: &Path,
+    input: &Input,
+    source: Option<&Path>,
+    lines: &[u64],
+) -> Result<(), Failure> {
+    let wanted: std::collections::HashSet<u64> = lines.iter().copied().collect();
+    let reread = match source {
+        Some(file) if !input.keep => reread(file, input.format, &wanted)?,
+        _ => Vec::new(),
+    };
     let fail = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
     let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
     let mut out = std::io::BufWriter::new(file);
-    let wanted: std::collections::HashSet<u64> = lines.iter().copied().collect();
-    let chosen = input.raw.iter().filter(|(l, _)| wanted.contains(l));
+    let chosen = input
+        .raw
+        .iter()
+        .chain(&reread)
+        .filter(|(l, _)| wanted.contains(l));
     match input.format {
         Format::Ndjson => {
             for (_, raw) in chosen {
@@ -346,6 +377,42 @@ fn write_rejects(path: &Path, input: &Input, lines: &[u64]) -> Result<(), Failur
     out.flush().map_err(|e| fail(&e))
 }
 
+/// The records of `file` at the `wanted` lines, as read the first time.
+fn reread(
+    file: &Path,
+    format: Format,
+    wanted: &std::collections::HashSet<u64>,
+) -> Result<Vec<(u64, Raw)>, Failure> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot read {} again: {e}", file.display());
+    let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| fail(&e))?);
+    let mut out = Vec::new();
+    match format {
+        Format::Ndjson => {
+            for (i, text) in reader.lines().enumerate() {
+                let text = text.map_err(|e| fail(&e))?;
+                if wanted.contains(&(i as u64 + 1)) {
+                    let text = text.trim_end_matches('\r').to_owned();
+                    out.push((i as u64 + 1, Raw::Line(text)));
+                }
+            }
+        }
+        Format::Csv => {
+            let mut r = ::csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_reader(reader);
+            for cells in r.records() {
+                let cells = cells.map_err(|e| fail(&e))?;
+                let line = cells.position().map_or(0, ::csv::Position::line);
+                if wanted.contains(&line) {
+                    out.push((line, Raw::Cells(cells)));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn open_input<'a>(
     args: &ImportArgs,
     object: &'a ObjectDef,
@@ -363,8 +430,8 @@ fn open_input<'a>(
     };
     let mut input = Input {
         format,
-        // The raw records are needed only to write rejects back unchanged.
-        keep: args.rejects.is_some(),
+        // Rejects are written back unchanged: a file is read again for them, stdin cannot be.
+        keep: args.rejects.is_some() && args.input.is_none(),
         unreadable: Vec::new(),
         raw: Vec::new(),
         csv_header: None,

@@ -59,7 +59,8 @@ enum Command {
     /// first, upserted with --match, exactly once with --journal.
     ///
     /// Exit codes: 0 every row applied (a dry run: no problem), 1 some row rejected or with an
-    /// unknown outcome (a dry run: some problem), 2 the import could not run.
+    /// unknown outcome, or journal lines missing from the input (a dry run: some problem), 2 the
+    /// import could not run.
     Import(crm_cli::import::ImportArgs),
 }
 

@@ -24,9 +24,11 @@ struct Sandbox {
 
 impl Sandbox {
     async fn start(faults: Faults) -> Sandbox {
-        let config = crm_sandbox::Config::new(TOKEN)
-            .with_records(0)
-            .with_faults(faults);
+        Sandbox::start_with(crm_sandbox::Config::new(TOKEN).with_faults(faults)).await
+    }
+
+    async fn start_with(config: crm_sandbox::Config) -> Sandbox {
+        let config = config.with_records(0);
         let running = crm_sandbox::spawn(config).await.expect("sandbox");
         Sandbox {
             running,
@@ -227,14 +229,19 @@ async fn dry_run_rules_of_other_types_and_the_match_field() {
          crm: accounts dry run, nothing written: 0 created, 0 updated, 0 unchanged, 1 rejected\n"
     );
 
-    let csv = sb.write("accounts.csv", "name,leadscore\nA,high\nB,3\n");
+    let csv = sb.write(
+        "accounts.csv",
+        "name,leadscore,2yearpolicy\nA,high,maybe\nB,3,1\nC,1\n",
+    );
     let out = sb
         .import(&["accounts", "--dry-run", "--input", csv.to_str().unwrap()])
         .await;
     assert_eq!(
         stderr(&out),
         "line 2: column leadscore: \"high\" is not a whole number\n\
-         crm: accounts dry run, nothing written: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+         line 2: column 2yearpolicy: \"maybe\" is not a boolean (1, 0, true or false)\n\
+         line 4: 2 cells, the header has 3\n\
+         crm: accounts dry run, nothing written: 1 created, 0 updated, 0 unchanged, 2 rejected\n"
     );
     assert_eq!(sb.writes(), 0);
 }
@@ -271,22 +278,25 @@ async fn errors_that_stop_the_import_before_anything_is_sent() {
     assert_eq!(sb.writes(), 0);
 }
 
+async fn upsert(sb: &Sandbox, name: &str, rows: &[Value]) -> Output {
+    let input = sb.write(name, &ndjson(rows));
+    sb.import(&[
+        "accounts",
+        "--match",
+        "name",
+        "--input",
+        input.to_str().unwrap(),
+    ])
+    .await
+}
+
 #[tokio::test]
 async fn upsert_counts_on_a_second_run_with_edits() {
     let sb = Sandbox::start(Faults::default()).await;
     let first: Vec<Value> = (0..5)
         .map(|i| json!({"name": format!("Acme {i}"), "phone": format!("0{i}"), "leadscore": i}))
         .collect();
-    let input = sb.write("first.ndjson", &ndjson(&first));
-    let out = sb
-        .import(&[
-            "accounts",
-            "--match",
-            "name",
-            "--input",
-            input.to_str().unwrap(),
-        ])
-        .await;
+    let out = upsert(&sb, "first.ndjson", &first).await;
     assert_eq!(
         stderr(&out),
         "crm: accounts import: 5 created, 0 updated, 0 unchanged, 0 rejected\n"
@@ -299,16 +309,7 @@ async fn upsert_counts_on_a_second_run_with_edits() {
     // The same values in other spellings are no change.
     second[4]["leadscore"] = json!("4");
     second.push(json!({"name": "Acme 5"}));
-    let input = sb.write("second.ndjson", &ndjson(&second));
-    let out = sb
-        .import(&[
-            "accounts",
-            "--match",
-            "name",
-            "--input",
-            input.to_str().unwrap(),
-        ])
-        .await;
+    let out = upsert(&sb, "second.ndjson", &second).await;
     assert_eq!(
         stderr(&out),
         "crm: accounts import: 1 created, 2 updated, 3 unchanged, 0 rejected\n"
@@ -507,18 +508,12 @@ async fn exactly_n_records_under_errors_and_dropped_connections() {
     assert!(calls.routes.get("POST /accounts").copied().unwrap_or(0) > N as u64);
 }
 
-/// Starts an import, kills it (SIGKILL) after a random delay, repeats, then runs it to the
-/// end; returns the last run's stderr.
-async fn kill_and_rerun(
-    sb: &Sandbox,
-    args: &[&str],
-    journal: &Path,
-    rows: usize,
-    seed: u64,
-) -> String {
+/// Starts the import `kills` times and kills it (SIGKILL) after a random delay each time;
+/// asserts that at least one kill landed before the journal held every row's outcome.
+async fn kill_at_random(sb: &Sandbox, args: &[&str], journal: &Path, rows: usize, seed: u64) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut mid_run = 0;
-    for _ in 0..6 {
+    for _ in 0..5 {
         let mut child = sb
             .command(args)
             .stderr(Stdio::null())
@@ -537,6 +532,17 @@ async fn kill_and_rerun(
         }
     }
     assert!(mid_run > 0, "no kill landed before the import was done");
+}
+
+/// Kills the import at random moments, then runs it to the end; the last run's stderr.
+async fn kill_and_rerun(
+    sb: &Sandbox,
+    args: &[&str],
+    journal: &Path,
+    rows: usize,
+    seed: u64,
+) -> String {
+    kill_at_random(sb, args, journal, rows, seed).await;
     for _ in 0..4 {
         let out = sb.import(args).await;
         if out.status.code() == Some(0) {
@@ -601,13 +607,7 @@ async fn killed_without_a_match_field_nothing_is_created_twice() {
         "--journal",
         journal.to_str().unwrap(),
     ];
-    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
-    for _ in 0..4 {
-        let mut child = sb.command(&args).stderr(Stdio::null()).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(30..300))).await;
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    kill_at_random(&sb, &args, &journal, N, 9).await;
     let out = sb.import(&args).await;
     let text = stderr(&out);
     let unknown: BTreeSet<usize> = text
@@ -679,4 +679,85 @@ async fn csv_of_every_field_type_arrives_as_sent() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_servers_422_rules_are_the_rows_problems() {
+    // A server whose dictionary is stricter than the snapshot: phone numbers of 5 characters.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(dictionaries()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let accounts = dir.path().join("accounts.json");
+    let text = std::fs::read_to_string(&accounts).unwrap();
+    let stricter = text.replace(
+        "\"name\": \"phone\",\n      \"label\": \"Phone\",\n      \"type\": \"phone\",\n      \"max_length\": 50",
+        "\"name\": \"phone\",\n      \"label\": \"Phone\",\n      \"type\": \"phone\",\n      \"max_length\": 5",
+    );
+    assert_ne!(text, stricter, "the phone field's entry changed shape");
+    std::fs::write(&accounts, stricter).unwrap();
+    let sb =
+        Sandbox::start_with(crm_sandbox::Config::new(TOKEN).with_dictionaries(dir.path())).await;
+    let input = sb.write(
+        "rows.ndjson",
+        &ndjson(&[
+            json!({"name": "Long phone", "phone": "0301234567"}),
+            json!({"name": "Ok"}),
+        ]),
+    );
+    let rejects = sb.path("rejects.ndjson");
+    let out = sb
+        .import(&[
+            "accounts",
+            "--input",
+            input.to_str().unwrap(),
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(
+        stderr(&out),
+        "line 1: phone: the server refused it: Max (5)\n\
+         crm: accounts import: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "{\"name\":\"Long phone\",\"phone\":\"0301234567\"}\n"
+    );
+}
+
+#[tokio::test]
+async fn rows_from_stdin_and_their_rejects() {
+    let sb = Sandbox::start(Faults::default()).await;
+    let rejects = sb.path("rejects.ndjson");
+    let mut cmd = sb.command(&["accounts", "--rejects", rejects.to_str().unwrap()]);
+    let text = "{\"name\":\"From stdin\"}\n\n{\"name\":\"Bad\",\"leadscore\":\"x\"}\n";
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        stderr(&out),
+        "line 3: leadscore: must be a whole number, got \"x\"\n\
+         crm: accounts import: 1 created, 0 updated, 0 unchanged, 1 rejected\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap(),
+        "{\"name\":\"Bad\",\"leadscore\":\"x\"}\n"
+    );
 }

@@ -268,7 +268,8 @@ impl fmt::Display for Summary {
 pub struct Report {
     /// The counts.
     pub summary: Summary,
-    /// One report per row, in line order.
+    /// One report per row, in line order; with [`Import::keep_every_report`]`(false)` only
+    /// the rows rejected or with an unknown outcome.
     pub rows: Vec<RowReport>,
     /// Lines the journal records that the input no longer has (left alone).
     pub orphans: Vec<u64>,
@@ -285,6 +286,7 @@ pub struct Import {
     journal: Option<PathBuf>,
     concurrency: usize,
     dry_run: bool,
+    keep_every_report: bool,
     progress: Option<Progress>,
 }
 
@@ -328,6 +330,7 @@ impl Client {
             journal: None,
             concurrency: DEFAULT_CONCURRENCY,
             dry_run: false,
+            keep_every_report: true,
             progress: None,
         }
     }
@@ -359,6 +362,13 @@ impl Import {
         self
     }
 
+    /// Whether [`Report::rows`] holds every row (the default) or only the rows rejected or
+    /// with an unknown outcome, so that a run of millions of rows keeps its memory flat.
+    pub fn keep_every_report(mut self, on: bool) -> Self {
+        self.keep_every_report = on;
+        self
+    }
+
     /// Calls `f` with each row's report as it is decided (for a progress bar, say).
     pub fn on_row(mut self, f: impl Fn(&RowReport) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
@@ -366,9 +376,10 @@ impl Import {
     }
 
     /// Applies `rows`, reading them as it goes (an iterator over a file is never held in
-    /// memory whole). Rows keep their own fate in the report; the run as a whole fails only
-    /// when it cannot go on (a bad match field or journal, two rows with one line number, an
-    /// authorisation, quota or connection failure), leaving the journal ready for a rerun.
+    /// memory whole); their line numbers must increase. Rows keep their own fate in the report;
+    /// the run as a whole fails only when it cannot go on (a bad match field or journal, line
+    /// numbers out of order, an authorisation, quota or connection failure), leaving the
+    /// journal ready for a rerun.
     pub async fn run(self, rows: impl IntoIterator<Item = Row>) -> Result<Report, Error> {
         let object = self.object.clone();
         if let Some(m) = &self.match_field {
@@ -395,34 +406,49 @@ impl Import {
             progress: self.progress.clone(),
             chains: std::sync::Mutex::new(HashMap::new()),
         });
+        // Only what the journal knows is remembered per line, so memory stays flat.
         let mut seen: HashSet<u64> = HashSet::new();
-        let mut duplicate: Option<u64> = None;
+        let mut last: Option<u64> = None;
+        let mut out_of_order: Option<u64> = None;
         let steps = rows.into_iter().map_while(|r| {
-            if !seen.insert(r.line) {
-                duplicate = Some(r.line);
+            if last.is_some_and(|l| r.line <= l) {
+                out_of_order = Some(r.line);
                 return None;
             }
+            last = Some(r.line);
             let state = states.get(&r.line);
+            if state.is_some() {
+                seen.insert(r.line);
+            }
             Some(engine.prepare(r, state))
         });
-        let mut reports: Vec<RowReport> = futures::stream::iter(steps)
+        let keep_all = self.keep_every_report;
+        let (summary, mut reports) = futures::stream::iter(steps)
             .map(|step| {
                 let engine = engine.clone();
                 async move { engine.finish(step).await }
             })
             .buffer_unordered(self.concurrency)
-            .try_collect()
+            .try_fold(
+                (Summary::default(), Vec::new()),
+                |(mut summary, mut reports), report| async move {
+                    summary.add(&report.outcome);
+                    let attention =
+                        matches!(report.outcome, Outcome::Rejected { .. } | Outcome::Unknown);
+                    if keep_all || attention {
+                        reports.push(report);
+                    }
+                    Ok((summary, reports))
+                },
+            )
             .await?;
-        if let Some(line) = duplicate {
+        if let Some(line) = out_of_order {
             return Err(Error::new(Kind::Config).with_detail(format!(
-                "two rows have line number {line}; the rows before it were applied"
+                "row line numbers must increase, and line {line} came after a line at or \
+                 above it; the rows before it were applied"
             )));
         }
         reports.sort_by_key(|r| r.line);
-        let mut summary = Summary::default();
-        for r in &reports {
-            summary.add(&r.outcome);
-        }
         let mut orphans: Vec<u64> = states
             .keys()
             .filter(|l| !seen.contains(l))
@@ -448,5 +474,106 @@ fn check_match_field(object: &ObjectDef, name: &str) -> Result<(), Error> {
              writable field that identifies a record (an e-mail address, an external id)"
         ))),
         Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    const TOKEN: &str = "import-unit-token";
+
+    async fn sandbox() -> (crm_sandbox::Running, Client, ObjectDef) {
+        let running = crm_sandbox::spawn(crm_sandbox::Config::new(TOKEN).with_records(0))
+            .await
+            .unwrap();
+        let client = Client::builder()
+            .base_url(&running.base_url)
+            .token(TOKEN)
+            .build()
+            .unwrap();
+        let accounts = running
+            .state
+            .dictionary()
+            .object("accounts")
+            .unwrap()
+            .clone();
+        (running, client, accounts)
+    }
+
+    /// A journal saying the create of `row` was sent and nothing after: a kill between the
+    /// POST and its outcome.
+    fn journal_with_open_intent(dir: &std::path::Path, row: &Row, m: Option<&str>) -> PathBuf {
+        let path = dir.join("open.journal");
+        let header = json!({"journal": 1, "object": "accounts", "match": m});
+        let intent = json!({"line": row.line, "hash": row.hash(), "intent": "create"});
+        std::fs::write(&path, format!("{header}\n{intent}\n")).unwrap();
+        path
+    }
+
+    fn posts(running: &crm_sandbox::Running) -> u64 {
+        let calls = running.state.calls();
+        calls.routes.get("POST /accounts").copied().unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn an_open_intent_is_resolved_by_the_match_value_before_anything_is_sent() {
+        let (running, client, accounts) = sandbox().await;
+        let row = Row::from_serialize(1, &json!({"name": "Arrived"})).unwrap();
+        // The POST of the killed run reached the server.
+        let arrived = client.object("accounts").create(&row.fields).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("crm-import-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = journal_with_open_intent(&dir, &row, Some("name"));
+        let before = posts(&running);
+        let report = client
+            .import(&accounts)
+            .match_on("name")
+            .journal(&journal)
+            .run([row.clone()])
+            .await
+            .unwrap();
+        assert_eq!(
+            report.rows[0].outcome,
+            Outcome::Created {
+                id: arrived.id().unwrap()
+            }
+        );
+        assert_eq!(posts(&running), before, "resolved without sending again");
+
+        // Without a match field the same journal line can only be reported.
+        let journal = journal_with_open_intent(&dir, &row, None);
+        let report = client
+            .import(&accounts)
+            .journal(&journal)
+            .run([row])
+            .await
+            .unwrap();
+        assert_eq!(report.rows[0].outcome, Outcome::Unknown);
+        assert_eq!(posts(&running), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_open_intent_whose_create_never_arrived_is_sent_once() {
+        let (running, client, accounts) = sandbox().await;
+        let row = Row::from_serialize(1, &json!({"name": "Never arrived"})).unwrap();
+        let dir = std::env::temp_dir().join(format!("crm-import-unit2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = journal_with_open_intent(&dir, &row, Some("name"));
+        let report = client
+            .import(&accounts)
+            .match_on("name")
+            .journal(&journal)
+            .run([row])
+            .await
+            .unwrap();
+        assert!(matches!(report.rows[0].outcome, Outcome::Created { .. }));
+        assert_eq!(posts(&running), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
