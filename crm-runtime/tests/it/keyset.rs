@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::common::{Account, MockState, TOKEN, fast_retry, listen, spawn};
+use crate::common::{Account, MockState, client_at, listen, spawn};
 
 const RECORDS: u64 = 300;
 
@@ -330,12 +330,7 @@ async fn serve_ids(ids: Vec<u64>, honour_bt: bool) -> (Arc<Ids>, Client) {
         log: Mutex::new(Vec::new()),
     });
     let app = Router::new().fallback(handle).with_state(st.clone());
-    let client = Client::builder()
-        .base_url(listen(app).await)
-        .token(TOKEN)
-        .retry_policy(fast_retry())
-        .build()
-        .expect("client");
+    let client = client_at(listen(app).await);
     (st, client)
 }
 
