@@ -93,7 +93,8 @@ async fn hand_written(base: &str) -> usize {
 async fn hand_written_8(base: &str) -> usize {
     let http = reqwest::Client::new();
     let first = hand_page(&http, base, 1).await;
-    let pages = u32::try_from(first.metadata.total_count.unwrap_or(0).div_ceil(100)).expect("pages");
+    let pages =
+        u32::try_from(first.metadata.total_count.unwrap_or(0).div_ceil(100)).expect("pages");
     let rest: Vec<usize> = futures::stream::iter(2..=pages)
         .map(|p| {
             let http = http.clone();
@@ -153,6 +154,25 @@ async fn set_latency(base: &str, ms: u64) {
         .expect("faults");
 }
 
+/// A sandbox of `records` accounts from the dictionaries in `dir`, and a client for it.
+async fn start(dir: &std::path::Path, records: u32) -> (crm_sandbox::Running, Client) {
+    let t = Instant::now();
+    let sandbox = crm_sandbox::spawn(
+        crm_sandbox::Config::new(TOKEN)
+            .with_dictionaries(dir)
+            .with_records(records),
+    )
+    .await
+    .expect("sandbox");
+    eprintln!("seeded {records} records in {:.1?}", t.elapsed());
+    let client = Client::builder()
+        .base_url(&sandbox.base_url)
+        .token(TOKEN)
+        .build()
+        .expect("client");
+    (sandbox, client)
+}
+
 fn main() {
     let records: u32 = std::env::var("EXPORT_RECORDS")
         .ok()
@@ -177,21 +197,8 @@ fn main() {
             std::fs::copy(crm_sandbox::default_dictionaries_dir().join(f), dir.join(f))
                 .expect("copy");
         }
-        let t = Instant::now();
-        let sandbox = crm_sandbox::spawn(
-            crm_sandbox::Config::new(TOKEN)
-                .with_dictionaries(&dir)
-                .with_records(records),
-        )
-        .await
-        .expect("sandbox");
-        eprintln!("seeded {records} records in {:.1?}", t.elapsed());
+        let (sandbox, client) = start(&dir, records).await;
         let base = sandbox.base_url.clone();
-        let client = Client::builder()
-            .base_url(&base)
-            .token(TOKEN)
-            .build()
-            .expect("client");
 
         // Request counts of one export by id, one stream and 8 lanes.
         for prefetch in [1, 8] {
@@ -259,19 +266,8 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(10_000);
-        let sandbox = crm_sandbox::spawn(
-            crm_sandbox::Config::new(TOKEN)
-                .with_dictionaries(&dir)
-                .with_records(small),
-        )
-        .await
-        .expect("sandbox");
+        let (sandbox, client) = start(&dir, small).await;
         let base = sandbox.base_url.clone();
-        let client = Client::builder()
-            .base_url(&base)
-            .token(TOKEN)
-            .build()
-            .expect("client");
         let mut small_times: Vec<Vec<Duration>> = vec![Vec::new(); 3];
         for _ in 0..rounds {
             for (slot, prefetch) in small_times.iter_mut().zip([1, 4, 8]) {

@@ -213,20 +213,10 @@ async fn step<R: Listable>(mut st: State<R>) -> Result<Option<(Page<R>, State<R>
             .check(page.number, &page.records, page.total_count)
             .map_err(Verdict::into_error)?;
         let len = page.records.len() as u64;
-        let end = if len == 0 {
-            Some(End::EmptyPage)
-        } else {
-            match page.has_more {
-                Some(true) => None,
-                Some(false) => Some(End::NoMore),
-                None if len < u64::from(st.limit.get()) => Some(End::ShortPage { records: len }),
-                // A full page without `has_more`: the total, when known, says whether it is last.
-                None => checked
-                    .announced
-                    .is_some_and(|t| checked.covered >= t)
-                    .then_some(End::NoMore),
-            }
-        };
+        // A full page without `has_more`: the total, when known, says whether it is last.
+        let end = End::of(len, u64::from(st.limit.get()), page.has_more, || {
+            checked.announced.is_some_and(|t| checked.covered >= t)
+        });
         let short = end.filter(|_| checked.announced.is_some_and(|t| checked.covered < t));
         if short.is_some() && st.rechecked != Some(page.number) {
             // Once per page: a second answer may carry the missing records (a hiccup) or a

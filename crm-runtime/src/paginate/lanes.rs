@@ -206,19 +206,9 @@ async fn step<R: Listable>(mut lane: Lane<R>) -> Option<(Result<LanePage<R>, Err
                 lane,
             ));
         }
-        let end = if len == 0 {
-            Some(End::EmptyPage)
-        } else {
-            match page.has_more {
-                Some(true) => None,
-                Some(false) => Some(End::NoMore),
-                None if len < limit => Some(End::ShortPage { records: len }),
-                None => page
-                    .total_count
-                    .is_some_and(|t| t <= len)
-                    .then_some(End::NoMore),
-            }
-        };
+        let end = End::of(len, limit, page.has_more, || {
+            page.total_count.is_some_and(|t| t <= len)
+        });
         // The server counted the records left in the range: an end short of it is asked once
         // more (a hiccup), and the second answer counts. The open lane's end is the stream's to
         // judge.

@@ -75,6 +75,28 @@ pub enum End {
     NoMore,
 }
 
+impl End {
+    /// How a page of `len` records (of `limit` asked for) ends the list, if it does: empty, or
+    /// `has_more: false`, or without `has_more` short, or full and `complete()` (the count says
+    /// it is the last).
+    pub(crate) fn of(
+        len: u64,
+        limit: u64,
+        has_more: Option<bool>,
+        complete: impl FnOnce() -> bool,
+    ) -> Option<End> {
+        if len == 0 {
+            return Some(End::EmptyPage);
+        }
+        match has_more {
+            Some(true) => None,
+            Some(false) => Some(End::NoMore),
+            None if len < limit => Some(End::ShortPage { records: len }),
+            None => complete().then_some(End::NoMore),
+        }
+    }
+}
+
 /// What a paginated stream received before it found the server inconsistent: the facts behind
 /// an [`Error::is_pagination`] error, as data (see [`Error::pagination`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

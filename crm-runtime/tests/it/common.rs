@@ -129,6 +129,16 @@ pub(crate) async fn spawn(state: MockState) -> Mock {
     }
 }
 
+/// A client for `base_url` with fast retries.
+pub(crate) fn client_at(base_url: String) -> Client {
+    Client::builder()
+        .base_url(base_url)
+        .token(TOKEN)
+        .retry_policy(fast_retry())
+        .build()
+        .expect("client")
+}
+
 /// Serves `app` on 127.0.0.1:0 for the rest of the test; returns its base URL.
 pub(crate) async fn listen(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

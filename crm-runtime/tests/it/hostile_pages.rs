@@ -14,7 +14,7 @@ use crm_runtime::paginate::{End, Problem};
 use crm_runtime::{Client, Error, Listable};
 use futures::TryStreamExt;
 
-use crate::common::{Account, TOKEN, fast_retry, listen};
+use crate::common::{Account, client_at, listen};
 
 /// Answers page `page` of size `limit`, the `nth` time (from 1) that page is asked for, with
 /// a JSON body written as text (so it can hold what serde_json cannot, like `1e400`).
@@ -43,12 +43,7 @@ async fn serve(answer: impl Fn(u32, u64, u32) -> String + Send + Sync + 'static)
         log: Mutex::new(Vec::new()),
     });
     let app = Router::new().fallback(handle).with_state(state.clone());
-    let client = Client::builder()
-        .base_url(listen(app).await)
-        .token(TOKEN)
-        .retry_policy(fast_retry())
-        .build()
-        .expect("client");
+    let client = client_at(listen(app).await);
     Server { state, client }
 }
 

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::common::{Account, MockState, TOKEN, fast_retry, listen, spawn};
+use crate::common::{Account, MockState, client_at, listen, spawn};
 
 const RECORDS: u64 = 300;
 
@@ -284,13 +284,29 @@ async fn prefetch_runs_lanes_over_id_ranges_and_yields_in_order() {
 
 /// A server over a fixed set of ids that honours `id` `$gt`, `$bt` (unless told to ignore
 /// it) and `{"id":"desc"}`, and logs each request's `q`.
+#[derive(Default)]
 struct Ids {
     ids: Vec<u64>,
     honour_bt: bool,
+    /// Answer every `$bt` request with an empty page (its count unchanged).
+    empty_ranges: bool,
     log: Mutex<Vec<Option<String>>>,
+    /// Records sent, all requests together.
+    sent: Mutex<usize>,
+    /// Send no `total_count`.
+    no_total: bool,
 }
 
 async fn serve_ids(ids: Vec<u64>, honour_bt: bool) -> (Arc<Ids>, Client) {
+    serve(Ids {
+        ids,
+        honour_bt,
+        ..Ids::default()
+    })
+    .await
+}
+
+async fn serve(ids: Ids) -> (Arc<Ids>, Client) {
     async fn handle(
         State(st): State<Arc<Ids>>,
         Query(params): Query<HashMap<String, String>>,
@@ -315,27 +331,28 @@ async fn serve_ids(ids: Vec<u64>, honour_bt: bool) -> (Arc<Ids>, Client) {
         let limit: usize = params["limit"].parse().expect("limit");
         let page: usize = params["page"].parse().expect("page");
         let from = (page - 1) * limit;
+        let shown = if st.empty_ranges && bt.is_some() {
+            0
+        } else {
+            limit
+        };
         let list: Vec<Value> = ids
             .iter()
             .skip(from)
+            .take(shown)
             .take(limit)
             .map(|id| json!({ "record": { "id": id, "name": format!("Account {id}") } }))
             .collect();
-        let meta = json!({ "total_count": ids.len(), "has_more": from + limit < ids.len() });
+        *st.sent.lock().expect("lock") += list.len();
+        let mut meta = json!({ "has_more": from + limit < ids.len() });
+        if !st.no_total {
+            meta["total_count"] = json!(ids.len());
+        }
         axum::Json(json!({ "metadata": meta, "list": list }))
     }
-    let st = Arc::new(Ids {
-        ids,
-        honour_bt,
-        log: Mutex::new(Vec::new()),
-    });
+    let st = Arc::new(ids);
     let app = Router::new().fallback(handle).with_state(st.clone());
-    let client = Client::builder()
-        .base_url(listen(app).await)
-        .token(TOKEN)
-        .retry_policy(fast_retry())
-        .build()
-        .expect("client");
+    let client = client_at(listen(app).await);
     (st, client)
 }
 
@@ -379,4 +396,74 @@ async fn a_server_ignoring_the_range_sends_the_stream_to_page_numbers() {
     let lanes = log.iter().filter(|q| q.is_some()).count();
     assert!((1..=4).contains(&lanes), "{log:?}");
     assert_eq!(log.len(), 2 + lanes + 9, "{log:?}");
+}
+
+#[tokio::test]
+async fn a_lane_ending_short_of_its_range_is_asked_again_then_reported() {
+    let (st, client) = serve(Ids {
+        ids: (1..=1000).collect(),
+        honour_bt: true,
+        empty_ranges: true,
+        ..Ids::default()
+    })
+    .await;
+    let mut pages = client.list::<Account>().prefetch(2).pages();
+    let mut yielded = 0;
+    let err = loop {
+        match pages.try_next().await {
+            Ok(Some(p)) => yielded += p.records().len(),
+            Ok(None) => panic!("an export short of its total ended in success"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err.to_string(),
+        "pagination went wrong: accounts: the server announced 1000 records, sent 100, then an \
+         empty page"
+    );
+    assert_eq!(yielded, 100);
+    let log = st.log.lock().expect("lock").clone();
+    let first_lane = r#"{"id":{"$bt":[101,300]}}"#;
+    assert_eq!(
+        log.iter()
+            .filter(|q| q.as_deref() == Some(first_lane))
+            .count(),
+        2,
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn lanes_run_a_bounded_number_of_pages_ahead() {
+    // Without a total the ids past page 1 make as many lanes as run at once, 2: one holding
+    // 20 pages, the other 20 more that may only run a few pages ahead of the stream.
+    let ids: Vec<u64> = (1..=100).chain(101..=2100).chain(10_000..12_000).collect();
+    let (st, client) = serve(Ids {
+        ids: ids.clone(),
+        honour_bt: true,
+        no_total: true,
+        ..Ids::default()
+    })
+    .await;
+    let mut pages = client.list::<Account>().prefetch(2).pages();
+    let mut got = Vec::new();
+    while let Some(p) = pages.try_next().await.expect("export") {
+        got.extend(p.records().iter().map(|a| a.id.get()));
+        // Time for the lanes' requests to arrive, so a lane that buffered without bound would.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        let sent = *st.sent.lock().expect("lock");
+        // Beyond the records yielded: the probe's one, and for each of 2 lanes at most 2
+        // buffered pages and 1 in flight, of 100 records each.
+        assert!(
+            sent <= got.len() + 1 + 2 * 3 * 100,
+            "{sent} sent, {} yielded",
+            got.len()
+        );
+    }
+    assert_eq!(got, ids);
+    let log = st.log.lock().expect("lock").clone();
+    assert!(
+        log.contains(&Some(r#"{"id":{"$bt":[101,6100]}}"#.to_owned())),
+        "{log:?}"
+    );
 }
