@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crm_codegen::{Generator, Settings, args::SchemaArgs, projection};
+use crm_codegen::{Diagnostics, Generator, Settings, args::SchemaArgs, projection};
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 
@@ -37,7 +37,11 @@ pub fn schema(input: TokenStream) -> TokenStream {
                 Settings::new().with_tracked_files(files.iter().map(|f| f.display().to_string()));
             if let Some(k) = &krate {
                 // Re-parsed here, so that its tokens are of the same kind as the generator's.
-                let k = syn::parse_str(k).map_err(|e| bug(&e))?;
+                let k = syn::parse_str(k).map_err(|e| {
+                    Diagnostics::bug(format_args!(
+                        "crm-derive could not re-read its crate path ({e})"
+                    ))
+                })?;
                 settings = settings.with_crate(k);
             }
             if let Some(o) = objects {
@@ -49,8 +53,11 @@ pub fn schema(input: TokenStream) -> TokenStream {
         });
         generated
             .and_then(|code| {
-                code.parse::<proc_macro2::TokenStream>()
-                    .map_err(|e| bug(&e))
+                code.parse::<proc_macro2::TokenStream>().map_err(|e| {
+                    Diagnostics::bug(format_args!(
+                        "crm-derive could not re-read its expansion ({e})"
+                    ))
+                })
             })
             .map_err(|d| {
                 // Each problem is spanned on the object name in `objects = [..]` it concerns, if
@@ -114,18 +121,6 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
             &file.display().to_string(),
         ))
     })
-}
-
-/// A step that cannot fail on tokens the macro made itself, as a diagnostic asking for a report.
-fn bug(e: &dyn std::fmt::Display) -> crm_codegen::Diagnostics {
-    crm_codegen::Diagnostics(vec![crm_codegen::Diagnostic {
-        object: None,
-        field: None,
-        requested: None,
-        message: format!(
-            "crm-derive could not re-read its own tokens ({e}); this is a bug, please report it"
-        ),
-    }])
 }
 
 /// Runs `f` with proc-macro2's own token implementation instead of the compiler's.
