@@ -236,7 +236,28 @@ fn scaffold(root: &Path, base: &Path, fields: usize) -> Result<PathBuf, String> 
     Ok(ws)
 }
 
-fn cargo(ws: &Path, target: &Path, mode: &str, package: &str) -> Result<Duration, String> {
+/// Wall time and CPU time (user + system, of cargo and the compilers it ran) of one build.
+struct Took {
+    wall: Duration,
+    cpu: Option<f64>,
+}
+
+/// CPU seconds used so far by this process's waited-for children (`cutime + cstime` of
+/// `/proc/self/stat`, in the kernel's fixed 100 ticks per second). On a shared machine a build's
+/// wall time grows with everyone else's load, its CPU time much less; Linux only. Read by hand:
+/// two numbers of one line, where a crate would bring `libc` for `getrusage`.
+fn children_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces: `state` is
+    // field 3, `cutime` and `cstime` fields 16 and 17.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(13)? + ticks(14)?) / 100.0)
+}
+
+fn cargo(ws: &Path, target: &Path, mode: &str, package: &str) -> Result<Took, String> {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args([mode, "--quiet", "--offline", "-p", package])
@@ -246,14 +267,17 @@ fn cargo(ws: &Path, target: &Path, mode: &str, package: &str) -> Result<Duration
         .env_remove("RUSTFLAGS")
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let took = start.elapsed();
+    let wall = start.elapsed();
     if !out.status.success() {
         return Err(format!(
             "`cargo {mode} -p {package}` failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(took)
+    let cpu = cpu_before
+        .zip(children_cpu())
+        .map(|(before, after)| after - before);
+    Ok(Took { wall, cpu })
 }
 
 /// Marks a crate's source as changed so that cargo rebuilds it (and only it).
@@ -289,7 +313,7 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
     let base = target_base.join("bench-compile");
     let target = base.join("target");
     let mut table = String::from(
-        "| objects x fields | mode | plain serde (median s) | `schema!` (median s) | ratio (median of paired) | goal | load before / after |\n|---|---|---|---|---|---|---|\n",
+        "| objects x fields | mode | plain serde (median s) | `schema!` (median s) | ratio (median of paired) | CPU-time ratio | goal | load before / after |\n|---|---|---|---|---|---|---|---|\n",
     );
     for &fields in &opts.sizes {
         let ws = scaffold(root, &base, fields)?;
@@ -300,12 +324,17 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
         }
         for mode in MODES {
             let (mut plain, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            let mut cpu_ratios = Vec::new();
             let load_before = load();
             for round in 0..opts.rounds {
                 touch(&ws.join("plain/src/lib.rs"))?;
-                let p = cargo(&ws, &target, mode, "plain")?.as_secs_f64();
+                let p = cargo(&ws, &target, mode, "plain")?;
                 touch(&ws.join("gen/src/lib.rs"))?;
-                let g = cargo(&ws, &target, mode, "gen")?.as_secs_f64();
+                let g = cargo(&ws, &target, mode, "gen")?;
+                if let Some((pc, gc)) = p.cpu.zip(g.cpu) {
+                    cpu_ratios.push(gc / pc);
+                }
+                let (p, g) = (p.wall.as_secs_f64(), g.wall.as_secs_f64());
                 eprintln!(
                     "11 x {fields} {mode} round {}: plain {p:.2}s, schema! {g:.2}s",
                     round + 1
@@ -317,10 +346,15 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
             let goal = if fields <= 40 { "<= 1.2x" } else { "<= 1.0x" };
             let _ = writeln!(
                 table,
-                "| 11 x {fields} | `cargo {mode}` | {:.2} | {:.2} | {:.2}x | {goal} | {load_before} / {} |",
+                "| 11 x {fields} | `cargo {mode}` | {:.2} | {:.2} | {:.2}x | {} | {goal} | {load_before} / {} |",
                 median(plain),
                 median(generated),
                 median(ratios),
+                if cpu_ratios.is_empty() {
+                    "n/a".to_owned()
+                } else {
+                    format!("{:.2}x", median(cpu_ratios))
+                },
                 load()
             );
         }
@@ -346,8 +380,9 @@ fn update_benchmarks(root: &Path, table: &str, opts: &Options) -> Result<(), Str
          Each round rebuilds, from scratch (`CARGO_INCREMENTAL=0`, dependencies prebuilt), a crate of 11 objects expanded by \
          `schema!` and used (decode, encode, build, patch, filter), and the same records written by hand as plain \
          `#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]` structs used the same way (decode, encode). The two \
-         alternate within a round; the ratio is the median of the per-round ratios. {} rounds on the shared 2-core machine, \
-         so read the ratios, not the last digit.\n\n{table}\n{NOTE}\n",
+         alternate within a round; the ratio is the median of the per-round ratios, of wall time and of CPU time (cargo and \
+         the compilers it ran, user + system), the latter steadier when others load the machine. {} rounds on the shared \
+         2-core machine, so read the ratios, not the last digit; the last column is the 1-minute load average.\n\n{table}\n{NOTE}\n",
         sizes.join(","),
         opts.rounds,
         opts.rounds
