@@ -14,6 +14,17 @@ pub mod generated {
     include!("generated/crm.rs");
 }
 
+/// `crate = path`: the runtime reached through a re-export, as a crate that wraps it would.
+pub mod reexported {
+    #[doc(hidden)]
+    pub use crm_runtime as runtime;
+    crm_runtime::schema!(
+        "../dictionaries",
+        objects = ["campaignstages"],
+        crate = crate::reexported::runtime
+    );
+}
+
 /// The code generator's golden files, compiled: a golden file can never be valid syntax yet
 /// broken code.
 pub mod golden {

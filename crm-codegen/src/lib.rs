@@ -1,7 +1,7 @@
 //! Code generation: a validated dictionary model in, a `proc_macro2::TokenStream` out.
 //!
-//! The same [`Generator`] serves the `schema!` macro, golden tests and any build script: it does
-//! no IO and never panics; everything wrong with its input comes back as [`Diagnostics`], all of
+//! The same [`Generator`] serves the `schema!` macro, `crm codegen` ([`Generator::generate_file`]),
+//! golden tests and any build script: it does no IO and never panics; everything wrong with its input comes back as [`Diagnostics`], all of
 //! them at once.
 //!
 //! One module per concern:
@@ -139,6 +139,18 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+impl Diagnostics {
+    /// A step that cannot fail on the generator's own output did: a bug, to be reported.
+    pub fn bug(what: impl fmt::Display) -> Self {
+        Diagnostics(vec![Diagnostic {
+            object: None,
+            field: None,
+            requested: None,
+            message: format!("{what}; this is a bug, please report it"),
+        }])
+    }
+}
+
 /// Turns a dictionary into Rust code.
 #[derive(Debug, Clone, Default)]
 pub struct Generator {
@@ -199,14 +211,7 @@ impl Generator {
         );
         // Generated tokens always parse; should they not, the error is a diagnostic, not a panic.
         let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
-            Diagnostics(vec![Diagnostic {
-                object: None,
-                field: None,
-                requested: None,
-                message: format!(
-                    "the generated code does not parse ({e}); this is a bug, please report it"
-                ),
-            }])
+            Diagnostics::bug(format_args!("the generated code does not parse ({e})"))
         })?;
         Ok(header.render() + &prettyplease::unparse(&file))
     }

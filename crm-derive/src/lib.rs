@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crm_codegen::{Generator, Settings, args::SchemaArgs, projection};
+use crm_codegen::{Diagnostics, Generator, Settings, args::SchemaArgs, projection};
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 
@@ -24,38 +24,65 @@ pub fn schema(input: TokenStream) -> TokenStream {
         let (root, path) = resolve(&args.path.value());
         let dict = crm_schema::load(&path).map_err(|e| load_error(span, &root, &e))?;
         let files = crm_schema::load::snapshot_files(&path).unwrap_or_else(|_| vec![path.clone()]);
-        let mut settings =
-            Settings::new().with_tracked_files(files.iter().map(|f| f.display().to_string()));
-        if let Some(k) = args.krate {
-            settings = settings.with_crate(k);
-        }
-        if let Some(o) = &args.objects {
-            settings = settings.with_objects(o.iter().map(syn::LitStr::value));
-        }
-        Generator::new(settings).generate(&dict).map_err(|d| {
-            // Each problem is spanned on the object name in `objects = [..]` it concerns, if
-            // the invocation lists one, else on the snapshot path.
-            let span_of = |d: &crm_codegen::Diagnostic| {
-                let name = d.requested.as_ref().or(d.object.as_ref());
-                args.objects
-                    .iter()
-                    .flatten()
-                    .find(|lit| Some(&lit.value()) == name)
-                    .map_or(span, syn::LitStr::span)
-            };
-            let mut errors = d.0.iter().map(|one| {
-                syn::Error::new(
-                    span_of(one),
-                    format!(
-                        "cannot generate code from `{}`: {one}\n{FIX}",
-                        args.path.value()
-                    ),
-                )
-            });
-            let mut first = errors.next().unwrap_or_else(|| syn::Error::new(span, FIX));
-            first.extend(errors);
-            first
-        })
+        let krate = args
+            .krate
+            .as_ref()
+            .map(|k| quote::ToTokens::to_token_stream(k).to_string());
+        let objects: Option<Vec<String>> = args
+            .objects
+            .as_ref()
+            .map(|o| o.iter().map(syn::LitStr::value).collect());
+        let generated = off_the_bridge(|| {
+            let mut settings =
+                Settings::new().with_tracked_files(files.iter().map(|f| f.display().to_string()));
+            if let Some(k) = &krate {
+                // Re-parsed here, so that its tokens are of the same kind as the generator's.
+                let k = syn::parse_str(k).map_err(|e| {
+                    Diagnostics::bug(format_args!(
+                        "crm-derive could not re-read its crate path ({e})"
+                    ))
+                })?;
+                settings = settings.with_crate(k);
+            }
+            if let Some(o) = objects {
+                settings = settings.with_objects(o);
+            }
+            Generator::new(settings)
+                .generate(&dict)
+                .map(|tokens| tokens.to_string())
+        });
+        generated
+            .and_then(|code| {
+                code.parse::<proc_macro2::TokenStream>().map_err(|e| {
+                    Diagnostics::bug(format_args!(
+                        "crm-derive could not re-read its expansion ({e})"
+                    ))
+                })
+            })
+            .map_err(|d| {
+                // Each problem is spanned on the object name in `objects = [..]` it concerns, if
+                // the invocation lists one, else on the snapshot path.
+                let span_of = |d: &crm_codegen::Diagnostic| {
+                    let name = d.requested.as_ref().or(d.object.as_ref());
+                    args.objects
+                        .iter()
+                        .flatten()
+                        .find(|lit| Some(&lit.value()) == name)
+                        .map_or(span, syn::LitStr::span)
+                };
+                let mut errors = d.0.iter().map(|one| {
+                    syn::Error::new(
+                        span_of(one),
+                        format!(
+                            "cannot generate code from `{}`: {one}\n{FIX}",
+                            args.path.value()
+                        ),
+                    )
+                });
+                let mut first = errors.next().unwrap_or_else(|| syn::Error::new(span, FIX));
+                first.extend(errors);
+                first
+            })
     })
 }
 
@@ -94,6 +121,25 @@ pub fn derive_record(input: TokenStream) -> TokenStream {
             &file.display().to_string(),
         ))
     })
+}
+
+/// Runs `f` with proc-macro2's own token implementation instead of the compiler's.
+///
+/// Every token built through the compiler's `proc_macro` API is a call across the proc-macro
+/// bridge, and `schema!` builds hundreds of thousands; built in proc-macro2's implementation and
+/// handed over as one string, they cost one call. (`fallback::force` is proc-macro2's switch for
+/// this; it is process-wide, so it is undone before returning, also on a panic.) Generated code
+/// carries only call-site spans, so nothing is lost in the string.
+fn off_the_bridge<T>(f: impl FnOnce() -> T) -> T {
+    struct Unforce;
+    impl Drop for Unforce {
+        fn drop(&mut self) {
+            proc_macro2::fallback::unforce();
+        }
+    }
+    proc_macro2::fallback::force();
+    let _unforce = Unforce;
+    f()
 }
 
 /// The manifest directory and `relative` resolved against it.
