@@ -278,8 +278,10 @@ impl<R> Query<R> {
         self
     }
 
-    /// Streams fetch up to `n` pages at once once the first page reveals `total_count`,
-    /// yielding them in order (default 1: one page at a time).
+    /// Streams fetch up to `n` pages at once, yielding them in order (default 1: one page at a
+    /// time). In ascending id order that is `n` keyset lanes over id ranges (one extra request
+    /// learns the largest id); in another order, pages by number once the first page reveals
+    /// `total_count`.
     pub fn prefetch(mut self, n: usize) -> Self {
         self.prefetch = n.max(1);
         self
