@@ -46,6 +46,7 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
+mod ids;
 mod keyset;
 mod lanes;
 pub mod ledger;

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use super::ids::IdSet;
 use crate::error::{Error, Kind};
 use crate::query::Listable;
 
@@ -229,9 +230,10 @@ pub(crate) struct Checked {
 #[derive(Debug)]
 pub(crate) struct Ledger {
     object: Arc<str>,
-    /// Every id received, with the page it first came on. 12 bytes or so per record: an export
-    /// of a million records keeps a few dozen MB, the price of proving nothing repeated.
-    ids: HashMap<u64, u32>,
+    /// Every id received, with the page it first came on, as runs of consecutive ids: a list in
+    /// id order with few gaps costs a run per page, so an export's memory stays flat; scattered
+    /// ids cost a run each (about 40 bytes), the price of proving nothing repeated.
+    ids: IdSet,
     /// Content hashes of the id-less records of each page that had some.
     contents: HashMap<u64, u32>,
     received: u64,
@@ -246,7 +248,7 @@ impl Ledger {
     pub(crate) fn new(object: &str, skipped: u64) -> Ledger {
         Ledger {
             object: object.into(),
-            ids: HashMap::new(),
+            ids: IdSet::default(),
             contents: HashMap::new(),
             received: 0,
             skipped,
@@ -262,7 +264,7 @@ impl Ledger {
 
     /// Whether a record with `id` was accepted.
     pub(crate) fn contains(&self, id: u64) -> bool {
-        self.ids.contains_key(&id)
+        self.ids.get(id).is_some()
     }
 
     /// Checks page `number` against everything accepted before, recording nothing.
@@ -279,8 +281,8 @@ impl Ledger {
         for r in records {
             match r.list_id() {
                 Some(id) => {
-                    let seen = match self.ids.get(&id) {
-                        Some(&p) => Some(p),
+                    let seen = match self.ids.get(id) {
+                        Some(p) => Some(p),
                         None => (!on_page.insert(id)).then_some(number),
                     };
                     if let Some(p) = seen {
@@ -349,8 +351,9 @@ impl Ledger {
         total: Option<u64>,
         checked: Checked,
     ) {
-        self.ids
-            .extend(records.iter().filter_map(|r| Some((r.list_id()?, number))));
+        for id in records.iter().filter_map(Listable::list_id) {
+            self.ids.insert(id, number);
+        }
         if let Some(c) = checked.content {
             self.contents.insert(c, number);
         }
@@ -366,7 +369,7 @@ impl Ledger {
             problem,
             page,
             received: self.received,
-            distinct_ids: self.ids.len() as u64,
+            distinct_ids: self.ids.len(),
             announced,
         }
     }
