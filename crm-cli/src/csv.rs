@@ -268,15 +268,7 @@ fn value(f: &FieldDef, text: &str) -> Result<Value, &'static str> {
             .map_err(|_| "a whole number"),
         FieldType::Decimal | FieldType::Currency | FieldType::Percent => {
             let t = text.trim();
-            let digits = t.strip_prefix('-').unwrap_or(t);
-            let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-            let ok = !whole.is_empty()
-                && !frac.is_empty()
-                && whole
-                    .bytes()
-                    .chain(frac.bytes())
-                    .all(|b| b.is_ascii_digit());
-            if ok {
+            if crm_schema::row::is_plain_decimal(t) {
                 Ok(Value::String(t.to_owned()))
             } else {
                 Err("a decimal number")

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crm_schema::row::json_kind as kind;
 use crm_schema::{FieldDef, FieldType, ObjectDef};
 use rusqlite::types::Value as SqlValue;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -324,16 +325,6 @@ fn array<'v>(field: &FieldDef, op: &str, arg: &'v Value) -> Result<&'v Vec<Value
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// Whether the field's column holds numbers.
 pub(crate) fn is_numeric(ty: &FieldType) -> bool {

@@ -156,22 +156,11 @@ fn integer(value: &Value) -> Result<SqlValue, RuleErr> {
 }
 
 fn boolean(value: &Value) -> Result<SqlValue, RuleErr> {
-    let b = match value {
-        Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(0) => Some(false),
-            Some(1) => Some(true),
-            _ => None,
-        },
-        Value::String(s) => match s.trim() {
-            "0" | "false" => Some(false),
-            "1" | "true" => Some(true),
-            "" => return Ok(SqlValue::Null),
-            _ => None,
-        },
-        _ => None,
-    };
-    b.map(|b| SqlValue::Integer(i64::from(b)))
+    if matches!(value, Value::String(s) if s.trim().is_empty()) {
+        return Ok(SqlValue::Null);
+    }
+    crm_schema::row::boolean(value)
+        .map(|b| SqlValue::Integer(i64::from(b)))
         .ok_or(("Boolean", json!([])))
 }
 

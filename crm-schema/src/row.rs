@@ -295,7 +295,8 @@ fn whole(value: &Value) -> Option<i64> {
     }
 }
 
-fn boolean(value: &Value) -> Option<bool> {
+/// A boolean as the API writes and accepts it: `true`/`false`, `1`/`0`, or either as a string.
+pub fn boolean(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => match n.as_i64() {
@@ -312,6 +313,31 @@ fn boolean(value: &Value) -> Option<bool> {
     }
 }
 
+/// Whether `text` (already trimmed) is a decimal as the API stores it: digits with an optional
+/// sign and fraction, no exponent.
+pub fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !frac.is_empty()
+        && whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
+}
+
+/// What kind of JSON value `v` is, for messages ("not a string but an array").
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The decimal's text (`-12.50`) when the value is a JSON number or a string of plain digits
 /// with an optional sign and fraction; exponents are refused, as the API stores digits.
 fn decimal_digits(value: &Value) -> Option<String> {
@@ -320,15 +346,7 @@ fn decimal_digits(value: &Value) -> Option<String> {
         Value::String(s) => s.trim().to_owned(),
         _ => return None,
     };
-    let digits = t.strip_prefix('-').unwrap_or(&t);
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let ok = !whole.is_empty()
-        && !frac.is_empty()
-        && whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit());
-    ok.then_some(t)
+    is_plain_decimal(&t).then_some(t)
 }
 
 /// `-001.500` -> `-1.5`, `0.0` -> `0`: one spelling per number.

@@ -89,7 +89,7 @@ impl Row {
             Ok(Value::Object(fields)) => Ok(Row { line, fields }),
             Ok(other) => Err(Error::new(Kind::Config).with_detail(format!(
                 "row {line} is not a JSON object but {}",
-                json_kind(&other)
+                crm_schema::row::json_kind(&other)
             ))),
             Err(e) => Err(Error::new(Kind::Config)
                 .with_detail(format!("row {line} cannot be serialised: {e}"))),
@@ -115,16 +115,6 @@ impl Row {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 /// A reason a row was not applied: the field (where there is one) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
