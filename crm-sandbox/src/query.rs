@@ -325,7 +325,6 @@ fn array<'v>(field: &FieldDef, op: &str, arg: &'v Value) -> Result<&'v Vec<Value
     }
 }
 
-
 /// Whether the field's column holds numbers.
 pub(crate) fn is_numeric(ty: &FieldType) -> bool {
     ty.class().value.is_numeric()

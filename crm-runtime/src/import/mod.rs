@@ -115,7 +115,6 @@ impl Row {
     }
 }
 
-
 /// A reason a row was not applied: the field (where there is one) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
