@@ -128,7 +128,7 @@ fn convert(field: &FieldDef, value: &Value, store: &Store) -> Result<SqlValue, R
         ValueKind::Text if field.ty == FieldType::Email => {
             let t = text(field, value)?;
             match &t {
-                SqlValue::Text(s) if !s.is_empty() && !looks_like_email(s) => {
+                SqlValue::Text(s) if !s.is_empty() && !crm_schema::row::looks_like_email(s) => {
                     Err(("Email", json!([])))
                 }
                 _ => Ok(t),
@@ -245,18 +245,6 @@ fn text(field: &FieldDef, value: &Value) -> Result<SqlValue, RuleErr> {
         return Err(("Max", json!([max])));
     }
     Ok(SqlValue::Text(s))
-}
-
-fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !s.contains(' ')
-        }
-        None => false,
-    }
 }
 
 fn lookup(field: &FieldDef, value: SqlValue, store: &Store) -> Result<SqlValue, RuleErr> {

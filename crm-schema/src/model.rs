@@ -160,6 +160,23 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// A field with only its name, label and type: optional, writable, standard, no length,
+    /// description, rename or list. The other members are set with struct update syntax.
+    pub fn new(api_name: impl Into<String>, label: impl Into<String>, ty: FieldType) -> FieldDef {
+        FieldDef {
+            api_name: api_name.into(),
+            label: label.into(),
+            ty,
+            required: false,
+            read_only: false,
+            max_length: None,
+            custom: false,
+            description: None,
+            rename: None,
+            lookup: None,
+        }
+    }
+
     /// A client may send it: neither read-only nor the record's id. The one definition codegen
     /// (setters) and the sandbox (what a body may change) share.
     pub fn is_writable(&self) -> bool {

@@ -383,7 +383,9 @@ fn parse_date_time(s: &str) -> Option<time::PrimitiveDateTime> {
     .ok()
 }
 
-fn looks_like_email(s: &str) -> bool {
+/// Whether `s` reads as an e-mail address: something, `@`, a domain with an inner dot, no
+/// white space. The one rule the import check and the sandbox's write check share.
+pub fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -406,18 +408,7 @@ mod tests {
     use crate::model::{LookupList, LookupValue, Provenance, Source};
 
     fn field(name: &str, ty: FieldType) -> FieldDef {
-        FieldDef {
-            api_name: name.to_owned(),
-            label: name.to_owned(),
-            ty,
-            required: false,
-            read_only: false,
-            max_length: None,
-            custom: false,
-            description: None,
-            rename: None,
-            lookup: None,
-        }
+        FieldDef::new(name, name, ty)
     }
 
     fn object() -> ObjectDef {

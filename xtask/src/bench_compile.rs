@@ -29,21 +29,6 @@ pub(crate) struct Options {
 const OBJECTS: usize = 11;
 const MODES: [&str; 2] = ["check", "build"];
 
-fn field(name: String, label: String, ty: FieldType) -> FieldDef {
-    FieldDef {
-        api_name: name,
-        label,
-        ty,
-        required: false,
-        read_only: false,
-        max_length: None,
-        custom: false,
-        description: None,
-        rename: None,
-        lookup: None,
-    }
-}
-
 /// API names as odd as real ones: slashes, spaces, dashes, leading digits, keywords.
 fn api_name(o: usize, i: usize) -> String {
     match i % 9 {
@@ -60,7 +45,7 @@ fn api_name(o: usize, i: usize) -> String {
 fn object(o: usize, fields: usize) -> ObjectDef {
     let mut out = vec![FieldDef {
         read_only: true,
-        ..field("id".into(), "ID".into(), FieldType::Id)
+        ..FieldDef::new("id", "ID", FieldType::Id)
     }];
     for (i, ty) in [FieldType::Text, FieldType::Integer, FieldType::Text]
         .into_iter()
@@ -68,7 +53,7 @@ fn object(o: usize, fields: usize) -> ObjectDef {
     {
         out.push(FieldDef {
             required: true,
-            ..field(format!("req{i}"), format!("Required {i}"), ty)
+            ..FieldDef::new(format!("req{i}"), format!("Required {i}"), ty)
         });
     }
     for l in 0..2 {
@@ -87,22 +72,18 @@ fn object(o: usize, fields: usize) -> ObjectDef {
                 restricted: false,
                 values,
             }),
-            ..field(
+            ..FieldDef::new(
                 format!("choice{l}"),
                 format!("Choice {l}"),
                 FieldType::Lookup,
             )
         });
     }
-    out.push(field("when".into(), "When".into(), FieldType::Date));
-    out.push(field(
-        "modified".into(),
-        "Modified".into(),
-        FieldType::DateTime,
-    ));
-    out.push(field(
-        "parentid".into(),
-        "Parent".into(),
+    out.push(FieldDef::new("when", "When", FieldType::Date));
+    out.push(FieldDef::new("modified", "Modified", FieldType::DateTime));
+    out.push(FieldDef::new(
+        "parentid",
+        "Parent",
         FieldType::Reference {
             target: format!("objs{o}"),
             external: false,
@@ -116,7 +97,7 @@ fn object(o: usize, fields: usize) -> ObjectDef {
             4 => FieldType::Decimal,
             _ => FieldType::Boolean,
         };
-        out.push(field(api_name(o, i), format!("Label {i}"), ty));
+        out.push(FieldDef::new(api_name(o, i), format!("Label {i}"), ty));
         i += 1;
     }
     let mut object = ObjectDef {

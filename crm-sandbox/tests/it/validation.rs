@@ -119,6 +119,23 @@ async fn restricted_dropdown_and_max_length() {
         .post("/accounts", r#"{"name": "x", "email": "not-an-address"}"#)
         .await;
     assert_eq!(r.json()["validation"], json!({"email": [{"Email": []}]}));
+    // The rule is the import check's (`crm_schema::row::looks_like_email`): what `crm import
+    // --dry-run` refuses, the sandbox refuses too, and what it accepts is stored.
+    for bad in ["name@example.", "name\t@example.com"] {
+        let r = s
+            .post("/accounts", &json!({"name": "x", "email": bad}).to_string())
+            .await;
+        assert_eq!(
+            r.json()["validation"],
+            json!({"email": [{"Email": []}]}),
+            "{bad:?}"
+        );
+        assert!(!crm_schema::row::looks_like_email(bad), "{bad:?}");
+    }
+    let r = s
+        .post("/accounts", r#"{"name": "x", "email": "name@example.com"}"#)
+        .await;
+    assert_eq!(r.status, 201);
 }
 
 #[tokio::test]

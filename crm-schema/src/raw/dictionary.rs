@@ -168,16 +168,8 @@ fn convert(
 
 fn id_field() -> FieldDef {
     FieldDef {
-        api_name: "id".into(),
-        label: label_from_name("id"),
-        ty: FieldType::Id,
-        required: false,
         read_only: true,
-        max_length: None,
-        custom: false,
-        description: None,
-        rename: None,
-        lookup: None,
+        ..FieldDef::new("id", label_from_name("id"), FieldType::Id)
     }
 }
 
