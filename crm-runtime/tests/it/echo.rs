@@ -91,6 +91,9 @@ async fn handle(headers: HeaderMap, uri: Uri) -> Response {
 }
 
 /// Starts the server on 127.0.0.1:0 and returns its base URL.
+///
+/// Not `common::listen`: crm-cli's tests include this file by `#[path]`, where `common` is not
+/// this crate's.
 pub(crate) async fn spawn() -> String {
     let app = Router::new().fallback(handle);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
