@@ -274,11 +274,11 @@ fn value(f: &FieldDef, text: &str) -> Result<Value, &'static str> {
                 Err("a decimal number")
             }
         }
-        FieldType::Boolean => match text.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" => Ok(Value::Bool(true)),
-            "0" | "false" => Ok(Value::Bool(false)),
-            _ => Err("a boolean (1, 0, true or false)"),
-        },
+        // Spreadsheets write `TRUE` and `FALSE`: a cell's case is the spreadsheet's, not the
+        // user's choice, so it is folded here, where a JSON string keeps the API's spelling.
+        FieldType::Boolean => crm_schema::row::boolean_text(&text.to_ascii_lowercase())
+            .map(Value::Bool)
+            .ok_or("a boolean (1, 0, true or false)"),
         FieldType::Date => {
             if text == "0000-00-00" || time::Date::parse(text, DATE).is_ok() {
                 Ok(Value::String(text.to_owned()))

@@ -42,11 +42,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let name = ident(&f.ident());
         quote!(#name: ::core::option::Option::None,)
     });
-    let encode = writable.iter().map(|f| {
-        let name = ident(&f.ident());
-        let key = &f.api_name;
-        quote!(#rt::entry(&mut map, #key, &self.#name)?;)
-    });
+    let serialize = crate::records::serialize_impl(rt, &create, crate::records::entries(&writable));
     let setters = writable.iter().map(|f| {
         let name = ident(&f.ident());
         let arg = cx.arg_ty(object, f);
@@ -139,13 +135,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             type Object = #t;
         }
 
-        impl #rt::serde::Serialize for #create {
-            fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(::core::option::Option::None)?;
-                #(#encode)*
-                #rt::SerializeMap::end(map)
-            }
-        }
+        #serialize
 
         #builder_doc
         #[derive(Debug, Clone)]

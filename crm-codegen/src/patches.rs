@@ -20,11 +20,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         let ty = cx.value_ty(object, f);
         quote!(#name: ::core::option::Option<::core::option::Option<#ty>>,)
     });
-    let encode = writable.iter().map(|f| {
-        let name = ident(&f.ident());
-        let key = &f.api_name;
-        quote!(#rt::entry(&mut map, #key, &self.#name)?;)
-    });
+    let serialize = crate::records::serialize_impl(rt, &patch, crate::records::entries(&writable));
     let methods = writable.iter().map(|f| {
         let name = ident(&f.ident());
         let arg = cx.arg_ty(object, f);
@@ -77,12 +73,6 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             type Object = #t;
         }
 
-        impl #rt::serde::Serialize for #patch {
-            fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(::core::option::Option::None)?;
-                #(#encode)*
-                #rt::SerializeMap::end(map)
-            }
-        }
+        #serialize
     }
 }

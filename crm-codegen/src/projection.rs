@@ -194,10 +194,10 @@ pub fn expand(
         let ty = &field.ty;
         if def.ty == FieldType::Id {
             id_member = Some(member.clone());
-            arms.push(quote_spanned!(ty.span()=> #key => #rt::id_field::<#object_ty, _>(&mut self.#member, map, cx)?,));
+            arms.push(quote_spanned!(ty.span()=> #key => #rt::id_field::<#object_ty, _>(&mut self.#member, map, cx),));
         } else {
             let k = syn::Ident::new(kind(&def.ty), Span::call_site());
-            arms.push(quote_spanned!(ty.span()=> #key => #rt::project::<#rt::kind::#k, #ty, _>(&mut self.#member, #key, map, cx)?,));
+            arms.push(quote_spanned!(ty.span()=> #key => #rt::project::<#rt::kind::#k, #ty, _>(&mut self.#member, #key, map, cx),));
         }
     }
     let id_expr = match &id_member {
@@ -242,9 +242,8 @@ pub fn expand(
         quote! {
             match key {
                 #(#arms)*
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
     } else {
         quote! {

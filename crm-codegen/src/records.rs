@@ -1,7 +1,7 @@
 //! The read model of an object (`Account`): every field as on the wire, `id` always present,
 //! the rest `Option`, unknown fields kept in `extra`; its decoder, encoder and runtime traits.
 
-use crm_schema::{FieldType, ObjectDef};
+use crm_schema::{FieldDef, FieldType, ObjectDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -28,14 +28,14 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
         if f.ty == FieldType::Id {
             members.push(quote!(#d pub #name: #rt::Id<#t>,));
             empty.push(quote!(#name: #rt::Id::new(0),));
-            decode.push(quote!(#key => #rt::id_field(&mut self.#name, map, cx)?,));
-            encode.push(quote!(#rt::SerializeMap::serialize_entry(&mut map, #key, &self.#name)?;));
+            decode.push(quote!(#key => #rt::id_field(&mut self.#name, map, cx),));
+            encode.push(quote!(map.value(#key, &self.#name);));
         } else {
             let ty = cx.value_ty(object, f);
             members.push(quote!(#d pub #name: ::core::option::Option<#ty>,));
             empty.push(quote!(#name: ::core::option::Option::None,));
-            decode.push(quote!(#key => #rt::field(&mut self.#name, #key, map, cx)?,));
-            encode.push(quote!(#rt::entry(&mut map, #key, &self.#name)?;));
+            decode.push(quote!(#key => #rt::field(&mut self.#name, #key, map, cx),));
+            encode.push(quote!(map.entry(#key, &self.#name);));
         }
     }
     let lines = cx.lines_of(object);
@@ -46,8 +46,8 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             pub lines: ::core::option::Option<::std::vec::Vec<#line>>,
         });
         empty.push(quote!(lines: ::core::option::Option::None,));
-        decode.push(quote!("lines" => #rt::nested(&mut self.lines, map)?,));
-        encode.push(quote!(#rt::entry(&mut map, "lines", &self.lines)?;));
+        decode.push(quote!("lines" => #rt::nested(&mut self.lines, map),));
+        encode.push(quote!(map.entry("lines", &self.lines);));
     }
     let has_lines = lines.map(|line| {
         quote! {
@@ -64,6 +64,8 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
     let builder = ident(&names::builder(object));
     let patch = ident(&names::patch(object));
     let unset = object.mandatory_fields().map(|_| quote!(#rt::Unset));
+    encode.push(quote!(map.extra(&self.extra);));
+    let serialize = serialize_impl(rt, &t, encode);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
@@ -119,9 +121,8 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             ) -> ::core::result::Result<bool, A::Error> {
                 match key {
                     #(#decode)*
-                    _ => return ::core::result::Result::Ok(false),
+                    _ => ::core::result::Result::Ok(false),
                 }
-                ::core::result::Result::Ok(true)
             }
             fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
                 ::core::option::Option::Some(&mut self.extra)
@@ -137,12 +138,36 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
 
-        impl #rt::serde::Serialize for #t {
+        #serialize
+    }
+}
+
+/// `map.entry(..)` for each of `fields`: those set (or received) are written, the rest left out.
+pub(crate) fn entries(fields: &[&FieldDef]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|f| {
+            let name = ident(&f.ident());
+            let key = &f.api_name;
+            quote!(map.entry(#key, &self.#name);)
+        })
+        .collect()
+}
+
+/// `impl Serialize for #ty`: a map of `writes` (`map.entry(..);`, see the runtime's
+/// `MapWriter`), shared by the record, the create body and the patch.
+pub(crate) fn serialize_impl(
+    rt: &TokenStream,
+    ty: &proc_macro2::Ident,
+    writes: impl IntoIterator<Item = TokenStream>,
+) -> TokenStream {
+    let writes = writes.into_iter();
+    quote! {
+        impl #rt::serde::Serialize for #ty {
             fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(::core::option::Option::None)?;
-                #(#encode)*
-                #rt::entries(&mut map, &self.extra)?;
-                #rt::SerializeMap::end(map)
+                let mut map = #rt::MapWriter::start(s)?;
+                #(#writes)*
+                map.end()
             }
         }
     }

@@ -53,11 +53,16 @@ pub fn schema(input: TokenStream) -> TokenStream {
         });
         generated
             .and_then(|code| {
-                code.parse::<proc_macro2::TokenStream>().map_err(|e| {
-                    Diagnostics::bug(format_args!(
-                        "crm-derive could not re-read its expansion ({e})"
-                    ))
-                })
+                // Straight to the compiler's lexer: proc-macro2's `parse` would first run its own
+                // parser over the whole expansion to validate it, which costs as much as the
+                // generation itself, for a string that proc-macro2 has just printed.
+                code.parse::<TokenStream>()
+                    .map(proc_macro2::TokenStream::from)
+                    .map_err(|e| {
+                        Diagnostics::bug(format_args!(
+                            "crm-derive could not re-read its expansion ({e})"
+                        ))
+                    })
             })
             .map_err(|d| {
                 // Each problem is spanned on the object name in `objects = [..]` it concerns, if

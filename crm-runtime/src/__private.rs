@@ -17,9 +17,6 @@ pub use crate::scope::{LenientGuard, lenient_decoding};
 pub use crate::types::{Date, DateTime, Decimal};
 pub use crate::typestate::{Set, Unset};
 pub use crate::wire::{
-    Cx, DecodeRecord, Decoded, Wire, decode_record, decode_required, entries, entry, field,
-    id_field, nested,
+    Cx, DecodeRecord, Decoded, MapWriter, Wire, decode_record, decode_required, field, id_field,
+    nested,
 };
-
-/// Serialises a JSON map entry by entry (the body of every generated `Serialize`).
-pub use serde::ser::SerializeMap;

@@ -83,7 +83,7 @@ pub fn project<'de, K, F: FieldOf<K>, A: serde::de::MapAccess<'de>>(
     api_name: &'static str,
     map: &mut A,
     cx: &mut Cx,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     field(slot.slot(), api_name, map, cx)
 }
 

@@ -12,7 +12,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -424,18 +425,22 @@ pub trait DecodeRecord: Sized {
     fn raw_id(&self) -> u64;
 }
 
-/// Decodes a known field into its slot.
+/// Decodes a known field into its slot; `Ok(true)`, the key was consumed.
+///
+/// This and the other field decoders return [`DecodeRecord::field`]'s own result, so that a
+/// generated `match` arm is the call alone: a `?` per arm, over a generic error type, made the
+/// compiler's type and borrow checking of every decoder several times dearer.
 pub fn field<'de, T: Wire, A: MapAccess<'de>>(
     slot: &mut Option<T>,
     api_name: &'static str,
     map: &mut A,
     cx: &mut Cx,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     match next_value::<T, A>(map)? {
         Ok(v) => *slot = v,
         Err(raw) => cx.bad.push((api_name, T::EXPECTING, raw)),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Decodes the record's own id, which is never optional and never lenient.
@@ -443,12 +448,12 @@ pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(
     slot: &mut Id<O>,
     map: &mut A,
     cx: &mut Cx,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     match next_value::<Id<O>, A>(map)? {
         Ok(Some(id)) => {
             *slot = id;
             cx.id_seen = true;
-            Ok(())
+            Ok(true)
         }
         Ok(None) => {
             crate::scope::fail_at("id");
@@ -468,9 +473,9 @@ pub fn id_field<'de, O: ?Sized, A: MapAccess<'de>>(
 pub fn nested<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     slot: &mut Option<T>,
     map: &mut A,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     *slot = map.next_value()?;
-    Ok(())
+    Ok(true)
 }
 
 /// A map key, borrowed from the input where the format allows.
@@ -568,24 +573,52 @@ pub fn decode_record<'de, R: DecodeRecord, D: Deserializer<'de>>(d: D) -> Result
     d.deserialize_map(RecordVisitor(PhantomData))
 }
 
-/// Serialises `value` under `key` unless it is `None` (untouched).
-pub fn entry<M: serde::ser::SerializeMap, T: serde::Serialize>(
-    map: &mut M,
-    key: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => map.serialize_entry(key, v),
-        None => Ok(()),
-    }
+/// A map being serialised, for the body of every generated `Serialize`: one plain call per
+/// field, the first error kept and returned by [`end`](Self::end), the calls after it skipped.
+///
+/// Why not `serialize_entry(..)?` per field, as a derive writes: the compiler checks each `?`
+/// over the serializer's generic error type on its own, and for records of some 40 fields that
+/// made the generated `Serialize` impls the dearest part of compiling `schema!`.
+pub struct MapWriter<M: SerializeMap> {
+    map: M,
+    failed: Option<M::Error>,
 }
 
-/// Serialises the unknown fields kept from decoding.
-pub fn entries<M: serde::ser::SerializeMap>(
-    map: &mut M,
-    extra: &Map<String, Value>,
-) -> Result<(), M::Error> {
-    extra
-        .iter()
-        .try_for_each(|(k, v)| map.serialize_entry(k, v))
+impl<M: SerializeMap> MapWriter<M> {
+    /// Starts a map of unknown length.
+    pub fn start<S: Serializer<SerializeMap = M>>(s: S) -> Result<Self, S::Error> {
+        Ok(MapWriter {
+            map: s.serialize_map(None)?,
+            failed: None,
+        })
+    }
+
+    /// Writes `value` under `key`.
+    pub fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        if self.failed.is_none() {
+            self.failed = self.map.serialize_entry(key, value).err();
+        }
+    }
+
+    /// Writes `value` under `key` unless it is `None` (not set, or not received).
+    pub fn entry<T: Serialize>(&mut self, key: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.value(key, v);
+        }
+    }
+
+    /// Writes the unknown fields kept from decoding.
+    pub fn extra(&mut self, extra: &Map<String, Value>) {
+        for (k, v) in extra {
+            self.value(k, v);
+        }
+    }
+
+    /// Ends the map, or returns the first error.
+    pub fn end(self) -> Result<M::Ok, M::Error> {
+        match self.failed {
+            Some(e) => Err(e),
+            None => self.map.end(),
+        }
+    }
 }

@@ -304,11 +304,16 @@ pub fn boolean(value: &Value) -> Option<bool> {
             Some(1) => Some(true),
             _ => None,
         },
-        Value::String(s) => match s.trim() {
-            "0" | "false" => Some(false),
-            "1" | "true" => Some(true),
-            _ => None,
-        },
+        Value::String(s) => boolean_text(s),
+        _ => None,
+    }
+}
+
+/// A boolean written as text, as the API accepts it: `1`/`0` or `true`/`false`, around spaces.
+pub fn boolean_text(text: &str) -> Option<bool> {
+    match text.trim() {
+        "0" | "false" => Some(false),
+        "1" | "true" => Some(true),
         _ => None,
     }
 }

@@ -148,12 +148,12 @@ pub mod account {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "name" => {
-                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)
                 }
                 "type" => {
-                    ::crm_runtime::__private::field(&mut self.type_, "type", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.type_, "type", map, cx)
                 }
                 "addressline" => {
                     ::crm_runtime::__private::field(
@@ -161,7 +161,7 @@ pub mod account {
                         "addressline",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscity" => {
                     ::crm_runtime::__private::field(
@@ -169,7 +169,7 @@ pub mod account {
                         "addresscity",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscounty/state" => {
                     ::crm_runtime::__private::field(
@@ -177,7 +177,7 @@ pub mod account {
                         "addresscounty/state",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresspostcode/zip" => {
                     ::crm_runtime::__private::field(
@@ -185,7 +185,7 @@ pub mod account {
                         "addresspostcode/zip",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscountry" => {
                     ::crm_runtime::__private::field(
@@ -193,10 +193,10 @@ pub mod account {
                         "addresscountry",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "phone" => {
-                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)
                 }
                 "website" => {
                     ::crm_runtime::__private::field(
@@ -204,16 +204,16 @@ pub mod account {
                         "website",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "sector" => {
-                    ::crm_runtime::__private::field(&mut self.sector, "sector", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.sector, "sector", map, cx)
                 }
                 "source" => {
-                    ::crm_runtime::__private::field(&mut self.source, "source", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.source, "source", map, cx)
                 }
                 "notes" => {
-                    ::crm_runtime::__private::field(&mut self.notes, "notes", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.notes, "notes", map, cx)
                 }
                 "ownerid" => {
                     ::crm_runtime::__private::field(
@@ -221,7 +221,7 @@ pub mod account {
                         "ownerid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "campaignid" => {
                     ::crm_runtime::__private::field(
@@ -229,10 +229,10 @@ pub mod account {
                         "campaignid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "slaid" => {
-                    ::crm_runtime::__private::field(&mut self.slaid, "slaid", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.slaid, "slaid", map, cx)
                 }
                 "leadscore" => {
                     ::crm_runtime::__private::field(
@@ -240,7 +240,7 @@ pub mod account {
                         "leadscore",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createdby" => {
                     ::crm_runtime::__private::field(
@@ -248,7 +248,7 @@ pub mod account {
                         "createdby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifiedby" => {
                     ::crm_runtime::__private::field(
@@ -256,7 +256,7 @@ pub mod account {
                         "modifiedby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createddate" => {
                     ::crm_runtime::__private::field(
@@ -264,7 +264,7 @@ pub mod account {
                         "createddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifieddate" => {
                     ::crm_runtime::__private::field(
@@ -272,7 +272,7 @@ pub mod account {
                         "modifieddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "2yearpolicy" => {
                     ::crm_runtime::__private::field(
@@ -280,7 +280,7 @@ pub mod account {
                         "2yearpolicy",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "247alerts" => {
                     ::crm_runtime::__private::field(
@@ -288,7 +288,7 @@ pub mod account {
                         "247alerts",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "companysize" => {
                     ::crm_runtime::__private::field(
@@ -296,7 +296,7 @@ pub mod account {
                         "companysize",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "renewaldate" => {
                     ::crm_runtime::__private::field(
@@ -304,7 +304,7 @@ pub mod account {
                         "renewaldate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "annualrevenue" => {
                     ::crm_runtime::__private::field(
@@ -312,11 +312,10 @@ pub mod account {
                         "annualrevenue",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -344,63 +343,35 @@ pub mod account {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "sector", &self.sector)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "campaignid", &self.campaignid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "createdby", &self.createdby)?;
-            ::crm_runtime::__private::entry(&mut map, "modifiedby", &self.modifiedby)?;
-            ::crm_runtime::__private::entry(&mut map, "createddate", &self.createddate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "modifieddate",
-                &self.modifieddate,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "247alerts", &self.f_247alerts)?;
-            ::crm_runtime::__private::entry(&mut map, "companysize", &self.companysize)?;
-            ::crm_runtime::__private::entry(&mut map, "renewaldate", &self.renewaldate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "annualrevenue",
-                &self.annualrevenue,
-            )?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("name", &self.name);
+            map.entry("type", &self.type_);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("sector", &self.sector);
+            map.entry("source", &self.source);
+            map.entry("notes", &self.notes);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("campaignid", &self.campaignid);
+            map.entry("slaid", &self.slaid);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("createdby", &self.createdby);
+            map.entry("modifiedby", &self.modifiedby);
+            map.entry("createddate", &self.createddate);
+            map.entry("modifieddate", &self.modifieddate);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("247alerts", &self.f_247alerts);
+            map.entry("companysize", &self.companysize);
+            map.entry("renewaldate", &self.renewaldate);
+            map.entry("annualrevenue", &self.annualrevenue);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `accounts`, made with [`Account::builder`]. Only fields that were set are sent.
@@ -454,49 +425,29 @@ pub mod account {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "sector", &self.sector)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "campaignid", &self.campaignid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "247alerts", &self.f_247alerts)?;
-            ::crm_runtime::__private::entry(&mut map, "companysize", &self.companysize)?;
-            ::crm_runtime::__private::entry(&mut map, "renewaldate", &self.renewaldate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "annualrevenue",
-                &self.annualrevenue,
-            )?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("type", &self.type_);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("sector", &self.sector);
+            map.entry("source", &self.source);
+            map.entry("notes", &self.notes);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("campaignid", &self.campaignid);
+            map.entry("slaid", &self.slaid);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("247alerts", &self.f_247alerts);
+            map.entry("companysize", &self.companysize);
+            map.entry("renewaldate", &self.renewaldate);
+            map.entry("annualrevenue", &self.annualrevenue);
+            map.end()
         }
     }
     /// Builds a [`NewAccount`]: one setter per writable field; `build()` compiles once every mandatory field is set (`name`). Setting a field again replaces its value.
@@ -1209,49 +1160,29 @@ pub mod account {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "sector", &self.sector)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "campaignid", &self.campaignid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "247alerts", &self.f_247alerts)?;
-            ::crm_runtime::__private::entry(&mut map, "companysize", &self.companysize)?;
-            ::crm_runtime::__private::entry(&mut map, "renewaldate", &self.renewaldate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "annualrevenue",
-                &self.annualrevenue,
-            )?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("type", &self.type_);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("sector", &self.sector);
+            map.entry("source", &self.source);
+            map.entry("notes", &self.notes);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("campaignid", &self.campaignid);
+            map.entry("slaid", &self.slaid);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("247alerts", &self.f_247alerts);
+            map.entry("companysize", &self.companysize);
+            map.entry("renewaldate", &self.renewaldate);
+            map.entry("annualrevenue", &self.annualrevenue);
+            map.end()
         }
     }
     /// Values of field `type` of `accounts` (list `account_type`). Values the snapshot does not know arrive as [`Other`](AccountType::Other), unchanged.
@@ -1924,14 +1855,14 @@ pub mod contact {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "accountid" => {
                     ::crm_runtime::__private::field(
                         &mut self.accountid,
                         "accountid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "salutation" => {
                     ::crm_runtime::__private::field(
@@ -1939,16 +1870,16 @@ pub mod contact {
                         "salutation",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "first" => {
-                    ::crm_runtime::__private::field(&mut self.first, "first", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.first, "first", map, cx)
                 }
                 "middle" => {
-                    ::crm_runtime::__private::field(&mut self.middle, "middle", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.middle, "middle", map, cx)
                 }
                 "last" => {
-                    ::crm_runtime::__private::field(&mut self.last, "last", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.last, "last", map, cx)
                 }
                 "jobtitle" => {
                     ::crm_runtime::__private::field(
@@ -1956,7 +1887,7 @@ pub mod contact {
                         "jobtitle",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "department" => {
                     ::crm_runtime::__private::field(
@@ -1964,19 +1895,19 @@ pub mod contact {
                         "department",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "email" => {
-                    ::crm_runtime::__private::field(&mut self.email, "email", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.email, "email", map, cx)
                 }
                 "phone" => {
-                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)
                 }
                 "mobile" => {
-                    ::crm_runtime::__private::field(&mut self.mobile, "mobile", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.mobile, "mobile", map, cx)
                 }
                 "direct" => {
-                    ::crm_runtime::__private::field(&mut self.direct, "direct", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.direct, "direct", map, cx)
                 }
                 "decisionmaker" => {
                     ::crm_runtime::__private::field(
@@ -1984,7 +1915,7 @@ pub mod contact {
                         "decisionmaker",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "leftcompany" => {
                     ::crm_runtime::__private::field(
@@ -1992,10 +1923,10 @@ pub mod contact {
                         "leftcompany",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "hold" => {
-                    ::crm_runtime::__private::field(&mut self.hold, "hold", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.hold, "hold", map, cx)
                 }
                 "leadscore" => {
                     ::crm_runtime::__private::field(
@@ -2003,7 +1934,7 @@ pub mod contact {
                         "leadscore",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addressline" => {
                     ::crm_runtime::__private::field(
@@ -2011,7 +1942,7 @@ pub mod contact {
                         "addressline",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscity" => {
                     ::crm_runtime::__private::field(
@@ -2019,7 +1950,7 @@ pub mod contact {
                         "addresscity",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscounty/state" => {
                     ::crm_runtime::__private::field(
@@ -2027,7 +1958,7 @@ pub mod contact {
                         "addresscounty/state",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresspostcode/zip" => {
                     ::crm_runtime::__private::field(
@@ -2035,7 +1966,7 @@ pub mod contact {
                         "addresspostcode/zip",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "addresscountry" => {
                     ::crm_runtime::__private::field(
@@ -2043,7 +1974,7 @@ pub mod contact {
                         "addresscountry",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "ownerid" => {
                     ::crm_runtime::__private::field(
@@ -2051,7 +1982,7 @@ pub mod contact {
                         "ownerid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createdby" => {
                     ::crm_runtime::__private::field(
@@ -2059,7 +1990,7 @@ pub mod contact {
                         "createdby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifiedby" => {
                     ::crm_runtime::__private::field(
@@ -2067,7 +1998,7 @@ pub mod contact {
                         "modifiedby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createddate" => {
                     ::crm_runtime::__private::field(
@@ -2075,7 +2006,7 @@ pub mod contact {
                         "createddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifieddate" => {
                     ::crm_runtime::__private::field(
@@ -2083,7 +2014,7 @@ pub mod contact {
                         "modifieddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "contactpreference" => {
                     ::crm_runtime::__private::field(
@@ -2091,7 +2022,7 @@ pub mod contact {
                         "contactpreference",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "inceptiondate" => {
                     ::crm_runtime::__private::field(
@@ -2099,11 +2030,10 @@ pub mod contact {
                         "inceptiondate",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -2131,69 +2061,37 @@ pub mod contact {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "salutation", &self.salutation)?;
-            ::crm_runtime::__private::entry(&mut map, "first", &self.first)?;
-            ::crm_runtime::__private::entry(&mut map, "middle", &self.middle)?;
-            ::crm_runtime::__private::entry(&mut map, "last", &self.last)?;
-            ::crm_runtime::__private::entry(&mut map, "jobtitle", &self.jobtitle)?;
-            ::crm_runtime::__private::entry(&mut map, "department", &self.department)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "mobile", &self.mobile)?;
-            ::crm_runtime::__private::entry(&mut map, "direct", &self.direct)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "decisionmaker",
-                &self.decisionmaker,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "leftcompany", &self.leftcompany)?;
-            ::crm_runtime::__private::entry(&mut map, "hold", &self.hold)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "createdby", &self.createdby)?;
-            ::crm_runtime::__private::entry(&mut map, "modifiedby", &self.modifiedby)?;
-            ::crm_runtime::__private::entry(&mut map, "createddate", &self.createddate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "modifieddate",
-                &self.modifieddate,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "contactpreference",
-                &self.contactpreference,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "inceptiondate",
-                &self.inceptiondate,
-            )?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("accountid", &self.accountid);
+            map.entry("salutation", &self.salutation);
+            map.entry("first", &self.first);
+            map.entry("middle", &self.middle);
+            map.entry("last", &self.last);
+            map.entry("jobtitle", &self.jobtitle);
+            map.entry("department", &self.department);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("mobile", &self.mobile);
+            map.entry("direct", &self.direct);
+            map.entry("decisionmaker", &self.decisionmaker);
+            map.entry("leftcompany", &self.leftcompany);
+            map.entry("hold", &self.hold);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("createdby", &self.createdby);
+            map.entry("modifiedby", &self.modifiedby);
+            map.entry("createddate", &self.createddate);
+            map.entry("modifieddate", &self.modifieddate);
+            map.entry("contactpreference", &self.contactpreference);
+            map.entry("inceptiondate", &self.inceptiondate);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `contacts`, made with [`Contact::builder`]. Only fields that were set are sent.
@@ -2251,55 +2149,31 @@ pub mod contact {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "salutation", &self.salutation)?;
-            ::crm_runtime::__private::entry(&mut map, "first", &self.first)?;
-            ::crm_runtime::__private::entry(&mut map, "middle", &self.middle)?;
-            ::crm_runtime::__private::entry(&mut map, "last", &self.last)?;
-            ::crm_runtime::__private::entry(&mut map, "jobtitle", &self.jobtitle)?;
-            ::crm_runtime::__private::entry(&mut map, "department", &self.department)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "mobile", &self.mobile)?;
-            ::crm_runtime::__private::entry(&mut map, "direct", &self.direct)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "decisionmaker",
-                &self.decisionmaker,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "leftcompany", &self.leftcompany)?;
-            ::crm_runtime::__private::entry(&mut map, "hold", &self.hold)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "contactpreference",
-                &self.contactpreference,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "inceptiondate",
-                &self.inceptiondate,
-            )?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("accountid", &self.accountid);
+            map.entry("salutation", &self.salutation);
+            map.entry("first", &self.first);
+            map.entry("middle", &self.middle);
+            map.entry("last", &self.last);
+            map.entry("jobtitle", &self.jobtitle);
+            map.entry("department", &self.department);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("mobile", &self.mobile);
+            map.entry("direct", &self.direct);
+            map.entry("decisionmaker", &self.decisionmaker);
+            map.entry("leftcompany", &self.leftcompany);
+            map.entry("hold", &self.hold);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("contactpreference", &self.contactpreference);
+            map.entry("inceptiondate", &self.inceptiondate);
+            map.end()
         }
     }
     /// Builds a [`NewContact`]: one setter per writable field; `build()` compiles once every mandatory field is set (`accountid`, `last`). Setting a field again replaces its value.
@@ -3092,55 +2966,31 @@ pub mod contact {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "salutation", &self.salutation)?;
-            ::crm_runtime::__private::entry(&mut map, "first", &self.first)?;
-            ::crm_runtime::__private::entry(&mut map, "middle", &self.middle)?;
-            ::crm_runtime::__private::entry(&mut map, "last", &self.last)?;
-            ::crm_runtime::__private::entry(&mut map, "jobtitle", &self.jobtitle)?;
-            ::crm_runtime::__private::entry(&mut map, "department", &self.department)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "mobile", &self.mobile)?;
-            ::crm_runtime::__private::entry(&mut map, "direct", &self.direct)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "decisionmaker",
-                &self.decisionmaker,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "leftcompany", &self.leftcompany)?;
-            ::crm_runtime::__private::entry(&mut map, "hold", &self.hold)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "addressline", &self.addressline)?;
-            ::crm_runtime::__private::entry(&mut map, "addresscity", &self.addresscity)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresspostcode/zip",
-                &self.addresspostcode_zip,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscountry",
-                &self.addresscountry,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "contactpreference",
-                &self.contactpreference,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "inceptiondate",
-                &self.inceptiondate,
-            )?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("accountid", &self.accountid);
+            map.entry("salutation", &self.salutation);
+            map.entry("first", &self.first);
+            map.entry("middle", &self.middle);
+            map.entry("last", &self.last);
+            map.entry("jobtitle", &self.jobtitle);
+            map.entry("department", &self.department);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("mobile", &self.mobile);
+            map.entry("direct", &self.direct);
+            map.entry("decisionmaker", &self.decisionmaker);
+            map.entry("leftcompany", &self.leftcompany);
+            map.entry("hold", &self.hold);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("addressline", &self.addressline);
+            map.entry("addresscity", &self.addresscity);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("addresspostcode/zip", &self.addresspostcode_zip);
+            map.entry("addresscountry", &self.addresscountry);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("contactpreference", &self.contactpreference);
+            map.entry("inceptiondate", &self.inceptiondate);
+            map.end()
         }
     }
     /// Filter and sort fields of `contacts`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.
@@ -3436,20 +3286,20 @@ pub mod opportunity {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "accountid" => {
                     ::crm_runtime::__private::field(
                         &mut self.accountid,
                         "accountid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "name" => {
-                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)
                 }
                 "status" => {
-                    ::crm_runtime::__private::field(&mut self.status, "status", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.status, "status", map, cx)
                 }
                 "probability" => {
                     ::crm_runtime::__private::field(
@@ -3457,7 +3307,7 @@ pub mod opportunity {
                         "probability",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "forecast" => {
                     ::crm_runtime::__private::field(
@@ -3465,7 +3315,7 @@ pub mod opportunity {
                         "forecast",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "closedate" => {
                     ::crm_runtime::__private::field(
@@ -3473,7 +3323,7 @@ pub mod opportunity {
                         "closedate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "nextstep" => {
                     ::crm_runtime::__private::field(
@@ -3481,16 +3331,16 @@ pub mod opportunity {
                         "nextstep",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "source" => {
-                    ::crm_runtime::__private::field(&mut self.source, "source", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.source, "source", map, cx)
                 }
                 "repeat" => {
-                    ::crm_runtime::__private::field(&mut self.repeat, "repeat", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.repeat, "repeat", map, cx)
                 }
                 "value" => {
-                    ::crm_runtime::__private::field(&mut self.value, "value", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.value, "value", map, cx)
                 }
                 "ownerid" => {
                     ::crm_runtime::__private::field(
@@ -3498,7 +3348,7 @@ pub mod opportunity {
                         "ownerid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createdby" => {
                     ::crm_runtime::__private::field(
@@ -3506,7 +3356,7 @@ pub mod opportunity {
                         "createdby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifiedby" => {
                     ::crm_runtime::__private::field(
@@ -3514,7 +3364,7 @@ pub mod opportunity {
                         "modifiedby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createddate" => {
                     ::crm_runtime::__private::field(
@@ -3522,7 +3372,7 @@ pub mod opportunity {
                         "createddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifieddate" => {
                     ::crm_runtime::__private::field(
@@ -3530,12 +3380,11 @@ pub mod opportunity {
                         "modifieddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                "lines" => ::crm_runtime::__private::nested(&mut self.lines, map)?,
-                _ => return ::core::result::Result::Ok(false),
+                "lines" => ::crm_runtime::__private::nested(&mut self.lines, map),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -3563,34 +3412,26 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "forecast", &self.forecast)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(&mut map, "nextstep", &self.nextstep)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "repeat", &self.repeat)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "createdby", &self.createdby)?;
-            ::crm_runtime::__private::entry(&mut map, "modifiedby", &self.modifiedby)?;
-            ::crm_runtime::__private::entry(&mut map, "createddate", &self.createddate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "modifieddate",
-                &self.modifieddate,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "lines", &self.lines)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("accountid", &self.accountid);
+            map.entry("name", &self.name);
+            map.entry("status", &self.status);
+            map.entry("probability", &self.probability);
+            map.entry("forecast", &self.forecast);
+            map.entry("closedate", &self.closedate);
+            map.entry("nextstep", &self.nextstep);
+            map.entry("source", &self.source);
+            map.entry("repeat", &self.repeat);
+            map.entry("value", &self.value);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("createdby", &self.createdby);
+            map.entry("modifiedby", &self.modifiedby);
+            map.entry("createddate", &self.createddate);
+            map.entry("modifieddate", &self.modifieddate);
+            map.entry("lines", &self.lines);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `opportunities`, made with [`Opportunity::builder`]. Only fields that were set are sent.
@@ -3636,19 +3477,19 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "forecast", &self.forecast)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(&mut map, "nextstep", &self.nextstep)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "repeat", &self.repeat)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("accountid", &self.accountid);
+            map.entry("name", &self.name);
+            map.entry("status", &self.status);
+            map.entry("probability", &self.probability);
+            map.entry("forecast", &self.forecast);
+            map.entry("closedate", &self.closedate);
+            map.entry("nextstep", &self.nextstep);
+            map.entry("source", &self.source);
+            map.entry("repeat", &self.repeat);
+            map.entry("value", &self.value);
+            map.entry("ownerid", &self.ownerid);
+            map.end()
         }
     }
     /// Builds a [`NewOpportunity`]: one setter per writable field; `build()` compiles once every mandatory field is set (`accountid`, `name`). Setting a field again replaces its value.
@@ -4095,19 +3936,19 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "accountid", &self.accountid)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "forecast", &self.forecast)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(&mut map, "nextstep", &self.nextstep)?;
-            ::crm_runtime::__private::entry(&mut map, "source", &self.source)?;
-            ::crm_runtime::__private::entry(&mut map, "repeat", &self.repeat)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("accountid", &self.accountid);
+            map.entry("name", &self.name);
+            map.entry("status", &self.status);
+            map.entry("probability", &self.probability);
+            map.entry("forecast", &self.forecast);
+            map.entry("closedate", &self.closedate);
+            map.entry("nextstep", &self.nextstep);
+            map.entry("source", &self.source);
+            map.entry("repeat", &self.repeat);
+            map.entry("value", &self.value);
+            map.entry("ownerid", &self.ownerid);
+            map.end()
         }
     }
     /// Values of field `status` of `opportunities` (list `opportunity_status`). Values the snapshot does not know arrive as [`Other`](OpportunityStatus::Other), unchanged.
@@ -4568,14 +4409,14 @@ pub mod opportunity_line {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "opportunityid" => {
                     ::crm_runtime::__private::field(
                         &mut self.opportunityid,
                         "opportunityid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "product" => {
                     ::crm_runtime::__private::field(
@@ -4583,7 +4424,7 @@ pub mod opportunity_line {
                         "product",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "quantity" => {
                     ::crm_runtime::__private::field(
@@ -4591,7 +4432,7 @@ pub mod opportunity_line {
                         "quantity",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "unitprice" => {
                     ::crm_runtime::__private::field(
@@ -4599,7 +4440,7 @@ pub mod opportunity_line {
                         "unitprice",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createdby" => {
                     ::crm_runtime::__private::field(
@@ -4607,7 +4448,7 @@ pub mod opportunity_line {
                         "createdby",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifiedby" => {
                     ::crm_runtime::__private::field(
@@ -4615,11 +4456,10 @@ pub mod opportunity_line {
                         "modifiedby",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -4647,24 +4487,16 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "product", &self.product)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::entry(&mut map, "createdby", &self.createdby)?;
-            ::crm_runtime::__private::entry(&mut map, "modifiedby", &self.modifiedby)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("product", &self.product);
+            map.entry("quantity", &self.quantity);
+            map.entry("unitprice", &self.unitprice);
+            map.entry("createdby", &self.createdby);
+            map.entry("modifiedby", &self.modifiedby);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `opportunity_lines`, made with [`OpportunityLine::builder`]. Only fields that were set are sent.
@@ -4703,16 +4535,12 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "product", &self.product)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("product", &self.product);
+            map.entry("quantity", &self.quantity);
+            map.entry("unitprice", &self.unitprice);
+            map.end()
         }
     }
     /// Builds a [`NewOpportunityLine`]: one setter per writable field; `build()` compiles once every mandatory field is set (`opportunityid`, `product`). Setting a field again replaces its value.
@@ -4949,16 +4777,12 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "product", &self.product)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("product", &self.product);
+            map.entry("quantity", &self.quantity);
+            map.entry("unitprice", &self.unitprice);
+            map.end()
         }
     }
     /// Filter and sort fields of `opportunity_lines`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

@@ -125,6 +125,22 @@ fn wire_variants_read_back_typed_and_empty_cells_are_absent() {
 }
 
 #[test]
+fn booleans_read_in_a_spreadsheet_s_spelling() {
+    let dict = snapshot();
+    let accounts = dict.object("accounts").unwrap();
+    let b = field_of(accounts, "boolean");
+    let codec = Codec::new(accounts, Header::ApiNames).unwrap();
+    let csv = format!("id,{b}\n1,TRUE\n2,False\n3, 1 \n4,0\n");
+    let back: Vec<Value> = codec
+        .read(csv.as_bytes())
+        .unwrap()
+        .into_iter()
+        .map(|row| row[&b].clone())
+        .collect();
+    assert_eq!(back, [true, false, true, false].map(Value::Bool));
+}
+
+#[test]
 fn reading_takes_columns_in_any_order_and_by_label() {
     let dict = snapshot();
     let accounts = dict.object("accounts").unwrap();

@@ -68,14 +68,13 @@ pub mod opportunity {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "name" => {
-                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)
                 }
-                "lines" => ::crm_runtime::__private::nested(&mut self.lines, map)?,
-                _ => return ::core::result::Result::Ok(false),
+                "lines" => ::crm_runtime::__private::nested(&mut self.lines, map),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -103,16 +102,12 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "lines", &self.lines)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("name", &self.name);
+            map.entry("lines", &self.lines);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `opportunities`, made with [`Opportunity::builder`]. Only fields that were set are sent.
@@ -146,9 +141,9 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.end()
         }
     }
     /// Builds a [`NewOpportunity`]: one setter per writable field; `build()` compiles once every mandatory field is set (this object has none). Setting a field again replaces its value.
@@ -233,9 +228,9 @@ pub mod opportunity {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.end()
         }
     }
     /// Filter and sort fields of `opportunities`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.
@@ -331,14 +326,14 @@ pub mod opportunity_line {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "opportunityid" => {
                     ::crm_runtime::__private::field(
                         &mut self.opportunityid,
                         "opportunityid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "unitprice" => {
                     ::crm_runtime::__private::field(
@@ -346,11 +341,10 @@ pub mod opportunity_line {
                         "unitprice",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -378,20 +372,12 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("unitprice", &self.unitprice);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `opportunity_lines`, made with [`OpportunityLine::builder`]. Only fields that were set are sent.
@@ -428,14 +414,10 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("unitprice", &self.unitprice);
+            map.end()
         }
     }
     /// Builds a [`NewOpportunityLine`]: one setter per writable field; `build()` compiles once every mandatory field is set (this object has none). Setting a field again replaces its value.
@@ -556,14 +538,10 @@ pub mod opportunity_line {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "opportunityid",
-                &self.opportunityid,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "unitprice", &self.unitprice)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("opportunityid", &self.opportunityid);
+            map.entry("unitprice", &self.unitprice);
+            map.end()
         }
     }
     /// Filter and sort fields of `opportunity_lines`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

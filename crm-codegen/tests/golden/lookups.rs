@@ -66,9 +66,9 @@ pub mod ticket {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "status" => {
-                    ::crm_runtime::__private::field(&mut self.status, "status", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.status, "status", map, cx)
                 }
                 "priority" => {
                     ::crm_runtime::__private::field(
@@ -76,11 +76,10 @@ pub mod ticket {
                         "priority",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -108,16 +107,12 @@ pub mod ticket {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "priority", &self.priority)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("status", &self.status);
+            map.entry("priority", &self.priority);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `tickets`, made with [`Ticket::builder`]. Only fields that were set are sent.
@@ -152,10 +147,10 @@ pub mod ticket {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "priority", &self.priority)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("status", &self.status);
+            map.entry("priority", &self.priority);
+            map.end()
         }
     }
     /// Builds a [`NewTicket`]: one setter per writable field; `build()` compiles once every mandatory field is set (`priority`). Setting a field again replaces its value.
@@ -283,10 +278,10 @@ pub mod ticket {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "status", &self.status)?;
-            ::crm_runtime::__private::entry(&mut map, "priority", &self.priority)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("status", &self.status);
+            map.entry("priority", &self.priority);
+            map.end()
         }
     }
     /// Values of field `status` of `tickets` (list `ticket_status`). Values the snapshot does not know arrive as [`Other`](TicketStatus::Other), unchanged.

@@ -71,14 +71,14 @@ pub mod order {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "customer" => {
                     ::crm_runtime::__private::field(
                         &mut self.customer,
                         "customer",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "quantity" => {
                     ::crm_runtime::__private::field(
@@ -86,7 +86,7 @@ pub mod order {
                         "quantity",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "comment" => {
                     ::crm_runtime::__private::field(
@@ -94,7 +94,7 @@ pub mod order {
                         "comment",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "createddate" => {
                     ::crm_runtime::__private::field(
@@ -102,11 +102,10 @@ pub mod order {
                         "createddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -134,18 +133,14 @@ pub mod order {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "customer", &self.customer)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "comment", &self.comment)?;
-            ::crm_runtime::__private::entry(&mut map, "createddate", &self.createddate)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("customer", &self.customer);
+            map.entry("quantity", &self.quantity);
+            map.entry("comment", &self.comment);
+            map.entry("createddate", &self.createddate);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `orders`, made with [`Order::builder`]. Only fields that were set are sent.
@@ -181,11 +176,11 @@ pub mod order {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "customer", &self.customer)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "comment", &self.comment)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("customer", &self.customer);
+            map.entry("quantity", &self.quantity);
+            map.entry("comment", &self.comment);
+            map.end()
         }
     }
     /// Builds a [`NewOrder`]: one setter per writable field; `build()` compiles once every mandatory field is set (`customer`, `quantity`). Setting a field again replaces its value.
@@ -369,11 +364,11 @@ pub mod order {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "customer", &self.customer)?;
-            ::crm_runtime::__private::entry(&mut map, "quantity", &self.quantity)?;
-            ::crm_runtime::__private::entry(&mut map, "comment", &self.comment)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("customer", &self.customer);
+            map.entry("quantity", &self.quantity);
+            map.entry("comment", &self.comment);
+            map.end()
         }
     }
     /// Filter and sort fields of `orders`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

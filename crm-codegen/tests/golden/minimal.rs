@@ -59,13 +59,12 @@ pub mod note {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "title" => {
-                    ::crm_runtime::__private::field(&mut self.title, "title", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.title, "title", map, cx)
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -93,15 +92,11 @@ pub mod note {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "title", &self.title)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("title", &self.title);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `notes`, made with [`Note::builder`]. Only fields that were set are sent.
@@ -135,9 +130,9 @@ pub mod note {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "title", &self.title)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("title", &self.title);
+            map.end()
         }
     }
     /// Builds a [`NewNote`]: one setter per writable field; `build()` compiles once every mandatory field is set (this object has none). Setting a field again replaces its value.
@@ -222,9 +217,9 @@ pub mod note {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "title", &self.title)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("title", &self.title);
+            map.end()
         }
     }
     /// Filter and sort fields of `notes`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

@@ -67,9 +67,9 @@ pub mod company {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "name" => {
-                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)
                 }
                 "parentid" => {
                     ::crm_runtime::__private::field(
@@ -77,14 +77,13 @@ pub mod company {
                         "parentid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "slaid" => {
-                    ::crm_runtime::__private::field(&mut self.slaid, "slaid", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.slaid, "slaid", map, cx)
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -112,17 +111,13 @@ pub mod company {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "parentid", &self.parentid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("name", &self.name);
+            map.entry("parentid", &self.parentid);
+            map.entry("slaid", &self.slaid);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `companies`, made with [`Company::builder`]. Only fields that were set are sent.
@@ -160,11 +155,11 @@ pub mod company {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "parentid", &self.parentid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("parentid", &self.parentid);
+            map.entry("slaid", &self.slaid);
+            map.end()
         }
     }
     /// Builds a [`NewCompany`]: one setter per writable field; `build()` compiles once every mandatory field is set (`name`). Setting a field again replaces its value.
@@ -319,11 +314,11 @@ pub mod company {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "parentid", &self.parentid)?;
-            ::crm_runtime::__private::entry(&mut map, "slaid", &self.slaid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("parentid", &self.parentid);
+            map.entry("slaid", &self.slaid);
+            map.end()
         }
     }
     /// Filter and sort fields of `companies`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.
@@ -434,14 +429,14 @@ pub mod person {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "companyid" => {
                     ::crm_runtime::__private::field(
                         &mut self.companyid,
                         "companyid",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "ownerid" => {
                     ::crm_runtime::__private::field(
@@ -449,11 +444,10 @@ pub mod person {
                         "ownerid",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -481,16 +475,12 @@ pub mod person {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "companyid", &self.companyid)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("companyid", &self.companyid);
+            map.entry("ownerid", &self.ownerid);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `people`, made with [`Person::builder`]. Only fields that were set are sent.
@@ -527,10 +517,10 @@ pub mod person {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "companyid", &self.companyid)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("companyid", &self.companyid);
+            map.entry("ownerid", &self.ownerid);
+            map.end()
         }
     }
     /// Builds a [`NewPerson`]: one setter per writable field; `build()` compiles once every mandatory field is set (`companyid`). Setting a field again replaces its value.
@@ -657,10 +647,10 @@ pub mod person {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "companyid", &self.companyid)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("companyid", &self.companyid);
+            map.entry("ownerid", &self.ownerid);
+            map.end()
         }
     }
     /// Filter and sort fields of `people`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

@@ -111,18 +111,18 @@ pub mod thing {
             cx: &mut ::crm_runtime::__private::Cx,
         ) -> ::core::result::Result<bool, A::Error> {
             match key {
-                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx)?,
+                "id" => ::crm_runtime::__private::id_field(&mut self.id, map, cx),
                 "name" => {
-                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.name, "name", map, cx)
                 }
                 "notes" => {
-                    ::crm_runtime::__private::field(&mut self.notes, "notes", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.notes, "notes", map, cx)
                 }
                 "email" => {
-                    ::crm_runtime::__private::field(&mut self.email, "email", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.email, "email", map, cx)
                 }
                 "phone" => {
-                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.phone, "phone", map, cx)
                 }
                 "website" => {
                     ::crm_runtime::__private::field(
@@ -130,7 +130,7 @@ pub mod thing {
                         "website",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "leadscore" => {
                     ::crm_runtime::__private::field(
@@ -138,13 +138,13 @@ pub mod thing {
                         "leadscore",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "ratio" => {
-                    ::crm_runtime::__private::field(&mut self.ratio, "ratio", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.ratio, "ratio", map, cx)
                 }
                 "value" => {
-                    ::crm_runtime::__private::field(&mut self.value, "value", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.value, "value", map, cx)
                 }
                 "probability" => {
                     ::crm_runtime::__private::field(
@@ -152,10 +152,10 @@ pub mod thing {
                         "probability",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "active" => {
-                    ::crm_runtime::__private::field(&mut self.active, "active", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.active, "active", map, cx)
                 }
                 "closedate" => {
                     ::crm_runtime::__private::field(
@@ -163,7 +163,7 @@ pub mod thing {
                         "closedate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "modifieddate" => {
                     ::crm_runtime::__private::field(
@@ -171,7 +171,7 @@ pub mod thing {
                         "modifieddate",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "ownerid" => {
                     ::crm_runtime::__private::field(
@@ -179,16 +179,16 @@ pub mod thing {
                         "ownerid",
                         map,
                         cx,
-                    )?
+                    )
                 }
-                "geo" => ::crm_runtime::__private::field(&mut self.geo, "geo", map, cx)?,
+                "geo" => ::crm_runtime::__private::field(&mut self.geo, "geo", map, cx),
                 "addresscounty/state" => {
                     ::crm_runtime::__private::field(
                         &mut self.addresscounty_state,
                         "addresscounty/state",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "2yearpolicy" => {
                     ::crm_runtime::__private::field(
@@ -196,14 +196,13 @@ pub mod thing {
                         "2yearpolicy",
                         map,
                         cx,
-                    )?
+                    )
                 }
                 "type" => {
-                    ::crm_runtime::__private::field(&mut self.type_, "type", map, cx)?
+                    ::crm_runtime::__private::field(&mut self.type_, "type", map, cx)
                 }
-                _ => return ::core::result::Result::Ok(false),
+                _ => ::core::result::Result::Ok(false),
             }
-            ::core::result::Result::Ok(true)
         }
         fn extra(
             &mut self,
@@ -231,43 +230,27 @@ pub mod thing {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::SerializeMap::serialize_entry(
-                &mut map,
-                "id",
-                &self.id,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "ratio", &self.ratio)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "active", &self.active)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "modifieddate",
-                &self.modifieddate,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "geo", &self.geo)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::entries(&mut map, &self.extra)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.value("id", &self.id);
+            map.entry("name", &self.name);
+            map.entry("notes", &self.notes);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("ratio", &self.ratio);
+            map.entry("value", &self.value);
+            map.entry("probability", &self.probability);
+            map.entry("active", &self.active);
+            map.entry("closedate", &self.closedate);
+            map.entry("modifieddate", &self.modifieddate);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("geo", &self.geo);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("type", &self.type_);
+            map.extra(&self.extra);
+            map.end()
         }
     }
     /// The body of a create request for `things`, made with [`Thing::builder`]. Only fields that were set are sent.
@@ -316,32 +299,24 @@ pub mod thing {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "ratio", &self.ratio)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "active", &self.active)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "geo", &self.geo)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("notes", &self.notes);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("ratio", &self.ratio);
+            map.entry("value", &self.value);
+            map.entry("probability", &self.probability);
+            map.entry("active", &self.active);
+            map.entry("closedate", &self.closedate);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("geo", &self.geo);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("type", &self.type_);
+            map.end()
         }
     }
     /// Builds a [`NewThing`]: one setter per writable field; `build()` compiles once every mandatory field is set (this object has none). Setting a field again replaces its value.
@@ -852,32 +827,24 @@ pub mod thing {
             &self,
             s: S,
         ) -> ::core::result::Result<S::Ok, S::Error> {
-            let mut map = s.serialize_map(::core::option::Option::None)?;
-            ::crm_runtime::__private::entry(&mut map, "name", &self.name)?;
-            ::crm_runtime::__private::entry(&mut map, "notes", &self.notes)?;
-            ::crm_runtime::__private::entry(&mut map, "email", &self.email)?;
-            ::crm_runtime::__private::entry(&mut map, "phone", &self.phone)?;
-            ::crm_runtime::__private::entry(&mut map, "website", &self.website)?;
-            ::crm_runtime::__private::entry(&mut map, "leadscore", &self.leadscore)?;
-            ::crm_runtime::__private::entry(&mut map, "ratio", &self.ratio)?;
-            ::crm_runtime::__private::entry(&mut map, "value", &self.value)?;
-            ::crm_runtime::__private::entry(&mut map, "probability", &self.probability)?;
-            ::crm_runtime::__private::entry(&mut map, "active", &self.active)?;
-            ::crm_runtime::__private::entry(&mut map, "closedate", &self.closedate)?;
-            ::crm_runtime::__private::entry(&mut map, "ownerid", &self.ownerid)?;
-            ::crm_runtime::__private::entry(&mut map, "geo", &self.geo)?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "addresscounty/state",
-                &self.addresscounty_state,
-            )?;
-            ::crm_runtime::__private::entry(
-                &mut map,
-                "2yearpolicy",
-                &self.f_2yearpolicy,
-            )?;
-            ::crm_runtime::__private::entry(&mut map, "type", &self.type_)?;
-            ::crm_runtime::__private::SerializeMap::end(map)
+            let mut map = ::crm_runtime::__private::MapWriter::start(s)?;
+            map.entry("name", &self.name);
+            map.entry("notes", &self.notes);
+            map.entry("email", &self.email);
+            map.entry("phone", &self.phone);
+            map.entry("website", &self.website);
+            map.entry("leadscore", &self.leadscore);
+            map.entry("ratio", &self.ratio);
+            map.entry("value", &self.value);
+            map.entry("probability", &self.probability);
+            map.entry("active", &self.active);
+            map.entry("closedate", &self.closedate);
+            map.entry("ownerid", &self.ownerid);
+            map.entry("geo", &self.geo);
+            map.entry("addresscounty/state", &self.addresscounty_state);
+            map.entry("2yearpolicy", &self.f_2yearpolicy);
+            map.entry("type", &self.type_);
+            map.end()
         }
     }
     /// Filter and sort fields of `things`: `fields::NAME.eq(..)`, `fields::NAME.asc()`.

@@ -291,13 +291,10 @@ impl crm_runtime::__private::DecodeRecord for ScoredRecord {
         cx: &mut crm_runtime::__private::Cx,
     ) -> Result<bool, A::Error> {
         match key {
-            "id" => crm_runtime::__private::id_field(&mut self.id, map, cx)?,
-            "leadscore" => {
-                crm_runtime::__private::field(&mut self.leadscore, "leadscore", map, cx)?
-            }
-            _ => return Ok(false),
+            "id" => crm_runtime::__private::id_field(&mut self.id, map, cx),
+            "leadscore" => crm_runtime::__private::field(&mut self.leadscore, "leadscore", map, cx),
+            _ => Ok(false),
         }
-        Ok(true)
     }
     fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
         Some(&mut self.extra)

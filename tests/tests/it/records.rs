@@ -220,3 +220,41 @@ fn object_metadata() {
     );
     assert_eq!(OpportunityLine::API_NAME, "opportunity_lines");
 }
+
+/// A writer that takes `left` bytes, then fails every write, counting the writes tried after.
+struct Failing {
+    left: usize,
+    tried_after: usize,
+}
+
+impl std::io::Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            self.tried_after += 1;
+            return Err(std::io::Error::other("disk full"));
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_writer_stops_a_record_at_the_first_error() {
+    let a = account(json!({"id": 7, "name": "Acme", "leadscore": 3, "town": "Leeds", "x-new": 1}))
+        .unwrap();
+    let whole = serde_json::to_vec(&a).unwrap().len();
+    for left in [0, 5, whole / 2, whole - 1] {
+        let mut out = Failing {
+            left,
+            tried_after: 0,
+        };
+        let err = serde_json::to_writer(&mut out, &a).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{left}: {err}");
+        // The first failure ends the record: nothing after it is sent to the writer.
+        assert_eq!(out.tried_after, 1, "{left} bytes accepted");
+    }
+}
