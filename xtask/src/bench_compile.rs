@@ -24,6 +24,8 @@ pub(crate) struct Options {
     pub(crate) rounds: usize,
     /// Write the table into BENCHMARKS.md.
     pub(crate) write: bool,
+    /// Sizes at which to count the instructions of one `cargo check` per crate (cachegrind).
+    pub(crate) instructions: Vec<usize>,
 }
 
 const OBJECTS: usize = 11;
@@ -237,17 +239,75 @@ fn children_cpu() -> Option<f64> {
     Some((ticks(13)? + ticks(14)?) / 100.0)
 }
 
-fn cargo(ws: &Path, target: &Path, mode: &str, package: &str) -> Result<Took, String> {
+/// How cargo is run: the scratch workspace, its target directory and, with `--instructions`,
+/// the rustc wrapper that can count.
+struct Cargo<'a> {
+    ws: &'a Path,
+    target: &'a Path,
+    wrapper: Option<PathBuf>,
+}
+
+/// The rustc wrapper of `--instructions`: runs rustc under cachegrind when it compiles the
+/// crate named in `CRM_BENCH_COUNT`, writing the counts to `CRM_BENCH_OUT`, and plainly
+/// otherwise. Every cargo call of a run goes through it, so that the dependencies' fingerprints
+/// (which include the wrapper) stay the same from one call to the next.
+const WRAPPER: &str = r#"#!/bin/sh
+# Written by `cargo xtask bench-compile --instructions`.
+rustc="$1"; shift
+if [ -n "$CRM_BENCH_COUNT" ]; then
+  prev=
+  for a in "$@"; do
+    if [ "$prev" = --crate-name ] && [ "$a" = "$CRM_BENCH_COUNT" ]; then
+      exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$CRM_BENCH_OUT" "$rustc" "$@"
+    fi
+    prev=$a
+  done
+fi
+exec "$rustc" "$@"
+"#;
+
+impl Cargo<'_> {
+    fn command(&self, mode: &str, package: &str) -> Command {
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.args([mode, "--quiet", "--offline", "-p", package])
+            .current_dir(self.ws)
+            .env("CARGO_TARGET_DIR", self.target)
+            .env("CARGO_INCREMENTAL", "0")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CRM_BENCH_COUNT");
+        if let Some(w) = &self.wrapper {
+            cmd.env("RUSTC_WORKSPACE_WRAPPER", w);
+        }
+        cmd
+    }
+
+    fn run(&self, mode: &str, package: &str) -> Result<Took, String> {
+        cargo(self.command(mode, package), mode, package)
+    }
+
+    /// Instructions of one `cargo check` of `package` (its source touched first), as
+    /// cachegrind counts them: rustc and the proc macros it loads, not cargo.
+    fn instructions(&self, package: &str) -> Result<u64, String> {
+        let out = self.target.join(format!("{package}.cachegrind"));
+        touch(&self.ws.join(package).join("src/lib.rs"))?;
+        let mut cmd = self.command("check", package);
+        // The crate name as rustc sees it: a package's dashes become underscores.
+        cmd.env("CRM_BENCH_COUNT", package.replace('-', "_"))
+            .env("CRM_BENCH_OUT", &out);
+        cargo(cmd, "check", package)?;
+        let text = std::fs::read_to_string(&out)
+            .map_err(|e| format!("{}: {e} (is valgrind installed?)", out.display()))?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("summary:"))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("{}: no `summary:` line", out.display()))
+    }
+}
+
+fn cargo(mut cmd: Command, mode: &str, package: &str) -> Result<Took, String> {
     let cpu_before = children_cpu();
     let start = Instant::now();
-    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args([mode, "--quiet", "--offline", "-p", package])
-        .current_dir(ws)
-        .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_INCREMENTAL", "0")
-        .env_remove("RUSTFLAGS")
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
     let wall = start.elapsed();
     if !out.status.success() {
         return Err(format!(
@@ -296,12 +356,28 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
     let mut table = String::from(
         "| objects x fields | mode | plain serde (median s) | `schema!` (median s) | ratio (median of paired) | CPU-time ratio | goal | load before / after |\n|---|---|---|---|---|---|---|---|\n",
     );
+    let wrapper = if !opts.instructions.is_empty() {
+        let path = base.join("count-instructions.sh");
+        write(&path, WRAPPER)?;
+        make_executable(&path)?;
+        Some(path)
+    } else {
+        None
+    };
+    let mut counts = String::from(
+        "| objects x fields | plain serde (instructions) | `schema!` (instructions) | ratio | goal |\n|---|---|---|---|---|\n",
+    );
     for &fields in &opts.sizes {
         let ws = scaffold(root, &base, fields)?;
+        let cargo = Cargo {
+            ws: &ws,
+            target: &target,
+            wrapper: wrapper.clone(),
+        };
         eprintln!("11 x {fields}: building dependencies once");
         for mode in MODES {
-            cargo(&ws, &target, mode, "gen")?;
-            cargo(&ws, &target, mode, "plain")?;
+            cargo.run(mode, "gen")?;
+            cargo.run(mode, "plain")?;
         }
         for mode in MODES {
             let (mut plain, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
@@ -309,9 +385,9 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
             let load_before = load();
             for round in 0..opts.rounds {
                 touch(&ws.join("plain/src/lib.rs"))?;
-                let p = cargo(&ws, &target, mode, "plain")?;
+                let p = cargo.run(mode, "plain")?;
                 touch(&ws.join("gen/src/lib.rs"))?;
-                let g = cargo(&ws, &target, mode, "gen")?;
+                let g = cargo.run(mode, "gen")?;
                 if let Some((pc, gc)) = p.cpu.zip(g.cpu) {
                     cpu_ratios.push(gc / pc);
                 }
@@ -339,11 +415,37 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
                 load()
             );
         }
+        if opts.instructions.contains(&fields) {
+            eprintln!("11 x {fields}: counting instructions (cachegrind, some minutes)");
+            let (p, g) = (cargo.instructions("plain")?, cargo.instructions("gen")?);
+            let goal = if fields <= 40 { "<= 1.2x" } else { "<= 1.0x" };
+            let _ = writeln!(
+                counts,
+                "| 11 x {fields} | {p} | {g} | {:.3}x | {goal} |",
+                g as f64 / p as f64
+            );
+        }
+    }
+    if !opts.instructions.is_empty() {
+        table.push_str("\nInstructions of one `cargo check` of each crate (rustc and the proc macros it runs; cachegrind):\n\n");
+        table.push_str(&counts);
     }
     if opts.write {
         update_benchmarks(root, &table, opts)?;
     }
     Ok(table)
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<(), String> {
+    Err("--instructions needs a Unix shell and valgrind".into())
 }
 
 const HEADING: &str = "## crm-codegen: compile time of `schema!`";
@@ -357,7 +459,7 @@ fn update_benchmarks(root: &Path, table: &str, opts: &Options) -> Result<(), Str
     let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
     let sizes: Vec<String> = opts.sizes.iter().map(ToString::to_string).collect();
     let section = format!(
-        "{HEADING}\n\nReproduce: `cargo xtask bench-compile --fields {} --rounds {}` (writes this section).\n\n\
+        "{HEADING}\n\nReproduce: `cargo xtask bench-compile --fields {} --rounds {}{}` (writes this section).\n\n\
          Each round rebuilds, from scratch (`CARGO_INCREMENTAL=0`, dependencies prebuilt), a crate of 11 objects expanded by \
          `schema!` and used (decode, encode, build, patch, filter), and the same records written by hand as plain \
          `#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]` structs used the same way (decode, encode). The two \
@@ -366,6 +468,12 @@ fn update_benchmarks(root: &Path, table: &str, opts: &Options) -> Result<(), Str
          2-core machine, so read the ratios, not the last digit; the last column is the 1-minute load average.\n\n{table}\n{NOTE}\n",
         sizes.join(","),
         opts.rounds,
+        if opts.instructions.is_empty() {
+            String::new()
+        } else {
+            let sizes: Vec<String> = opts.instructions.iter().map(ToString::to_string).collect();
+            format!(" --instructions {}", sizes.join(","))
+        },
         opts.rounds
     );
     let new = match old.find(HEADING) {

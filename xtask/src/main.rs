@@ -59,6 +59,12 @@ enum Command {
         /// Print the table only; leave BENCHMARKS.md alone.
         #[arg(long)]
         no_write: bool,
+        /// Also count the instructions of one `cargo check` of each crate at these sizes
+        /// (some of `--fields`), under valgrind's cachegrind, which must be installed: unlike
+        /// time, the count does not move with the machine's load. It runs some 50 times
+        /// slower than the compiler, a few minutes at 40 fields.
+        #[arg(long, value_delimiter = ',')]
+        instructions: Vec<usize>,
     },
 }
 
@@ -86,6 +92,7 @@ fn main() -> ExitCode {
             fields,
             rounds,
             no_write,
+            instructions,
         } => {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map_or_else(|| workspace_root().join("target"), PathBuf::from);
@@ -93,6 +100,7 @@ fn main() -> ExitCode {
                 sizes: fields,
                 rounds: rounds.max(1),
                 write: !no_write,
+                instructions,
             };
             match bench_compile::run(&workspace_root(), &target, &opts) {
                 Ok(table) => {
