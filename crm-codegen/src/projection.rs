@@ -217,20 +217,10 @@ pub fn expand(
         }
     };
     let api = &object.api_name;
-    let fingerprint = &object.provenance.content_hash;
-    let record_type = match &object.record_type {
-        Some(r) => quote!(::core::option::Option::Some(#r)),
-        None => quote!(::core::option::Option::None),
-    };
-    let object_impl = spec.object_type.is_none().then(|| {
-        quote! {
-            impl #rt::Object for #name {
-                const API_NAME: &'static str = #api;
-                const RECORD_TYPE: ::core::option::Option<&'static str> = #record_type;
-                const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
-            }
-        }
-    });
+    let object_impl = spec
+        .object_type
+        .is_none()
+        .then(|| crate::records::object_impl(&rt, name, object));
     let object_check = spec.object_type.as_ref().map(|path| {
         let message = format!("`object_type` must be the generated type of `{api}`");
         quote! {
@@ -256,6 +246,14 @@ pub fn expand(
     } else {
         quote!(#rt::Id::new(0))
     };
+    let decoder = crate::records::Decoder {
+        api,
+        empty: quote!(#name { #(#empty)* }),
+        field: field_body,
+        extra: quote!(::core::option::Option::None),
+        raw_id: quote!(#rt::Record::id(self).get()),
+    }
+    .impls(&rt, name);
     let errors = errors.iter().map(syn::Error::to_compile_error);
     quote! {
         #(#errors)*
@@ -269,31 +267,7 @@ pub fn expand(
                     #id_expr
                 }
             }
-            impl #rt::DecodeRecord for #name {
-                const OBJECT: &'static str = #api;
-                fn empty() -> Self {
-                    #name { #(#empty)* }
-                }
-                fn field<'de, A: #rt::serde::de::MapAccess<'de>>(
-                    &mut self,
-                    key: &str,
-                    map: &mut A,
-                    cx: &mut #rt::Cx,
-                ) -> ::core::result::Result<bool, A::Error> {
-                    #field_body
-                }
-                fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
-                    ::core::option::Option::None
-                }
-                fn raw_id(&self) -> u64 {
-                    #rt::Record::id(self).get()
-                }
-            }
-            impl<'de> #rt::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
-                    #rt::decode_record(d)
-                }
-            }
+            #decoder
         };
     }
 }

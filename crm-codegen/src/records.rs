@@ -3,7 +3,7 @@
 
 use crm_schema::{FieldDef, FieldType, ObjectDef};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use crate::docs;
 use crate::names::{self, ident};
@@ -56,11 +56,25 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
     });
-    let record_type = match &object.record_type {
-        Some(r) => quote!(::core::option::Option::Some(#r)),
-        None => quote!(::core::option::Option::None),
-    };
-    let fingerprint = &object.provenance.content_hash;
+    let object_impl = object_impl(rt, &t, object);
+    let decoder = Decoder {
+        api,
+        empty: quote! {
+            #t {
+                #(#empty)*
+                extra: #rt::serde_json::Map::new(),
+            }
+        },
+        field: quote! {
+            match key {
+                #(#decode)*
+                _ => ::core::result::Result::Ok(false),
+            }
+        },
+        extra: quote!(::core::option::Option::Some(&mut self.extra)),
+        raw_id: quote!(self.id.get()),
+    }
+    .impls(rt, &t);
     let builder = ident(&names::builder(object));
     let patch = ident(&names::patch(object));
     let unset = object.mandatory_fields().map(|_| quote!(#rt::Unset));
@@ -90,11 +104,7 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
             }
         }
 
-        impl #rt::Object for #t {
-            const API_NAME: &'static str = #api;
-            const RECORD_TYPE: ::core::option::Option<&'static str> = #record_type;
-            const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
-        }
+        #object_impl
 
         impl #rt::Record for #t {
             type Object = #t;
@@ -105,40 +115,82 @@ pub(crate) fn generate(object: &ObjectDef, cx: &Context<'_>) -> TokenStream {
 
         #has_lines
 
-        impl #rt::DecodeRecord for #t {
-            const OBJECT: &'static str = #api;
-            fn empty() -> Self {
-                #t {
-                    #(#empty)*
-                    extra: #rt::serde_json::Map::new(),
-                }
-            }
-            fn field<'de, A: #rt::serde::de::MapAccess<'de>>(
-                &mut self,
-                key: &str,
-                map: &mut A,
-                cx: &mut #rt::Cx,
-            ) -> ::core::result::Result<bool, A::Error> {
-                match key {
-                    #(#decode)*
-                    _ => ::core::result::Result::Ok(false),
-                }
-            }
-            fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
-                ::core::option::Option::Some(&mut self.extra)
-            }
-            fn raw_id(&self) -> u64 {
-                self.id.get()
-            }
-        }
-
-        impl<'de> #rt::serde::Deserialize<'de> for #t {
-            fn deserialize<D: #rt::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
-                #rt::decode_record(d)
-            }
-        }
+        #decoder
 
         #serialize
+    }
+}
+
+/// `impl Object for #ty`: the object's API name, record type and snapshot fingerprint.
+pub(crate) fn object_impl(rt: &TokenStream, ty: &impl ToTokens, object: &ObjectDef) -> TokenStream {
+    let api = &object.api_name;
+    let record_type = match &object.record_type {
+        Some(r) => quote!(::core::option::Option::Some(#r)),
+        None => quote!(::core::option::Option::None),
+    };
+    let fingerprint = &object.provenance.content_hash;
+    quote! {
+        impl #rt::Object for #ty {
+            const API_NAME: &'static str = #api;
+            const RECORD_TYPE: ::core::option::Option<&'static str> = #record_type;
+            const SCHEMA_FINGERPRINT: &'static str = #fingerprint;
+        }
+    }
+}
+
+/// The parts of a type that decodes through the runtime's one record visitor
+/// (`decode_record`): record types and projections alike.
+pub(crate) struct Decoder<'a> {
+    /// The object's API name, for messages.
+    pub(crate) api: &'a str,
+    /// The value with no field set (`Self { .. }`).
+    pub(crate) empty: TokenStream,
+    /// The body of `field(&mut self, key, map, cx) -> Result<bool, _>`.
+    pub(crate) field: TokenStream,
+    /// The unknown-field map, an `Option<&mut Map<..>>`.
+    pub(crate) extra: TokenStream,
+    /// The record id as a `u64`.
+    pub(crate) raw_id: TokenStream,
+}
+
+impl Decoder<'_> {
+    /// `impl DecodeRecord` and `impl Deserialize` for `ty`.
+    pub(crate) fn impls(&self, rt: &TokenStream, ty: &impl ToTokens) -> TokenStream {
+        let Decoder {
+            api,
+            empty,
+            field,
+            extra,
+            raw_id,
+        } = self;
+        quote! {
+            impl #rt::DecodeRecord for #ty {
+                const OBJECT: &'static str = #api;
+                fn empty() -> Self {
+                    #empty
+                }
+                fn field<'de, A: #rt::serde::de::MapAccess<'de>>(
+                    &mut self,
+                    key: &str,
+                    map: &mut A,
+                    cx: &mut #rt::Cx,
+                ) -> ::core::result::Result<bool, A::Error> {
+                    #field
+                }
+                fn extra(&mut self) -> ::core::option::Option<&mut #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>> {
+                    #extra
+                }
+                fn raw_id(&self) -> u64 {
+                    #raw_id
+                }
+            }
+
+            impl<'de> #rt::serde::Deserialize<'de> for #ty {
+                fn deserialize<D: #rt::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    #rt::decode_record(d)
+                }
+            }
+        }
     }
 }
 

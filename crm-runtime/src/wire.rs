@@ -428,8 +428,8 @@ pub trait DecodeRecord: Sized {
 /// Decodes a known field into its slot; `Ok(true)`, the key was consumed.
 ///
 /// This and the other field decoders return [`DecodeRecord::field`]'s own result, so that a
-/// generated `match` arm is the call alone: a `?` per arm, over a generic error type, made the
-/// compiler's type and borrow checking of every decoder several times dearer.
+/// generated `match` arm is the call alone: a `?` per arm, over a generic error type, cost the
+/// compiler more to check than the rest of the decoder (BENCHMARKS.md, compile time).
 pub fn field<'de, T: Wire, A: MapAccess<'de>>(
     slot: &mut Option<T>,
     api_name: &'static str,
