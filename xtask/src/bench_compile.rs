@@ -426,7 +426,9 @@ pub(crate) fn run(root: &Path, target_base: &Path, opts: &Options) -> Result<Str
             let goal = if fields <= 40 { "<= 1.2x" } else { "<= 1.0x" };
             let _ = writeln!(
                 counts,
-                "| 11 x {fields} | {p} | {g} | {:.3}x | {goal} |",
+                "| 11 x {fields} | {:.3} G | {:.3} G | {:.3}x | {goal} |",
+                p as f64 / 1e9,
+                g as f64 / 1e9,
                 g as f64 / p as f64
             );
         }
