@@ -48,7 +48,7 @@ pub struct ImportArgs {
     #[arg(long = "match", value_name = "FIELD")]
     pub match_field: Option<String>,
     /// Record each row's outcome here; a rerun with the same file skips applied rows and
-    /// never creates a row twice.
+    /// never creates a row twice. Locked while the import runs.
     #[arg(long)]
     pub journal: Option<PathBuf>,
     /// Check every row (and look matches up) without writing anything.

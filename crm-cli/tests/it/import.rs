@@ -423,6 +423,40 @@ async fn a_rerun_with_the_journal_sends_nothing_again_and_notices_edits() {
 }
 
 #[tokio::test]
+async fn a_journal_in_use_by_another_import_is_refused_unsent() {
+    let sb = Sandbox::start(Faults::default()).await;
+    let input = sb.write("rows.ndjson", &ndjson(&[json!({"name": "Locked"})]));
+    let journal = sb.path("import.journal");
+    let args = [
+        "accounts",
+        "--input",
+        input.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    // Another import holds the journal: its lock, taken the way the engine takes it.
+    let held = std::fs::File::create(&journal).unwrap();
+    held.try_lock().unwrap();
+    let out = sb.import(&args).await;
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "crm: journal {} is in use by another import; nothing was sent. Wait for it to \
+             end, or give this import its own journal\n",
+            journal.display()
+        )
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(sb.writes(), 0);
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), "");
+    // Once the other import has ended, the same command runs.
+    drop(held);
+    let out = sb.import(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sb.records("accounts").await.len(), 1);
+}
+
+#[tokio::test]
 async fn rejects_of_a_csv_are_a_csv_that_can_be_the_next_input() {
     let sb = Sandbox::start(Faults::default()).await;
     let input = sb.write(

@@ -192,6 +192,17 @@ impl Journal {
                 .create(true)
                 .open(path)
                 .map_err(|e| io(path, "cannot open it", &e))?;
+            // Two runs appending to one journal would each trust entries the other wrote for
+            // its own rows; the second is refused before it reads or sends anything. The lock
+            // lasts as long as the file is open, and the system drops it when a run is killed.
+            f.try_lock().map_err(|e| match e {
+                std::fs::TryLockError::WouldBlock => Error::new(Kind::Config).with_detail(format!(
+                    "journal {} is in use by another import; nothing was sent. Wait for it to \
+                     end, or give this import its own journal",
+                    path.display()
+                )),
+                std::fs::TryLockError::Error(e) => io(path, "cannot lock it", &e),
+            })?;
             f.read_to_string(&mut text)
                 .map_err(|e| io(path, "cannot read it", &e))?;
             // A kill mid-write leaves a line without its newline: drop it, it recorded nothing
