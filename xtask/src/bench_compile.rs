@@ -282,7 +282,7 @@ impl Cargo<'_> {
     }
 
     fn run(&self, mode: &str, package: &str) -> Result<Took, String> {
-        cargo(self.command(mode, package), mode, package)
+        timed(self.command(mode, package), mode, package)
     }
 
     /// Instructions of one `cargo check` of `package` (its source touched first), as
@@ -294,7 +294,7 @@ impl Cargo<'_> {
         // The crate name as rustc sees it: a package's dashes become underscores.
         cmd.env("CRM_BENCH_COUNT", package.replace('-', "_"))
             .env("CRM_BENCH_OUT", &out);
-        cargo(cmd, "check", package)?;
+        timed(cmd, "check", package)?;
         let text = std::fs::read_to_string(&out)
             .map_err(|e| format!("{}: {e} (is valgrind installed?)", out.display()))?;
         summary(&text).ok_or_else(|| format!("{}: no `summary:` line", out.display()))
@@ -309,7 +309,8 @@ fn summary(cachegrind_out: &str) -> Option<u64> {
         .and_then(|n| n.trim().parse().ok())
 }
 
-fn cargo(mut cmd: Command, mode: &str, package: &str) -> Result<Took, String> {
+/// Runs one cargo command and takes its wall and CPU time.
+fn timed(mut cmd: Command, mode: &str, package: &str) -> Result<Took, String> {
     let cpu_before = children_cpu();
     let start = Instant::now();
     let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
