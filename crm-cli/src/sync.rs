@@ -2,8 +2,8 @@
 //! the last run as NDJSON, and survives a kill at any instant without losing a record or
 //! writing one twice.
 //!
-//! The state file (JSON, replaced atomically: temp file, fsync, rename, fsync of the directory)
-//! holds:
+//! The state file (JSON, replaced atomically: temp file, fsync, rename, fsync of the directory;
+//! temp files a kill left behind are removed when a run completes) holds:
 //! - `watermark`: the `since` of the next run. It is taken at the start of a run from the
 //!   server's `Date` header (the local clock when there is none), minus `--overlap`, so a
 //!   record written while the run pages past its id is still picked up next time;
@@ -184,6 +184,33 @@ fn read_state(path: &Path) -> Result<Option<State>, Failure> {
     Ok(Some(state))
 }
 
+/// The name a temporary state file starts with: hidden, and named after the state file, so
+/// that the ones a kill left behind can be told apart and removed.
+fn temp_prefix(state: &Path) -> String {
+    let name = state.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.")
+}
+
+/// Removes the temporary state files that runs killed while writing one left beside `state`.
+/// Best effort: a file that cannot be listed or removed stays, and harms nothing.
+fn remove_stale_temps(state: &Path) {
+    let dir = match state.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let prefix = temp_prefix(state);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Replaces `path` with `state` so that a kill leaves the old file or the new, whole.
 fn write_state(path: &Path, state: &State) -> Result<(), Failure> {
     let fail = |e: io::Error| format!("cannot write state file {}: {e}", path.display());
@@ -191,7 +218,11 @@ fn write_state(path: &Path, state: &State) -> Result<(), Failure> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
     serde_json::to_writer(&mut tmp, state).map_err(|e| fail(e.into()))?;
     tmp.write_all(b"\n").map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
@@ -441,5 +472,6 @@ pub async fn run(client: &Client, args: &SyncArgs) -> Result<Summary, Failure> {
     state.watermark = Some(checkpoint.next_watermark);
     state.run = None;
     write_state(&args.state, &state)?;
+    remove_stale_temps(&args.state);
     Ok(summary)
 }

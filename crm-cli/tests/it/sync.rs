@@ -166,9 +166,21 @@ async fn the_first_run_writes_everything_and_the_next_exactly_the_modified() {
     let files = Files::new();
     let before = records(&client, "accounts").await;
 
+    // What a run killed while replacing its state leaves beside it, and an unrelated file.
+    let dir = files.state.parent().expect("dir");
+    let stale = dir.join(".accounts.state.json.x1Yz2q.tmp");
+    let other = dir.join(".other.json.x1Yz2q.tmp");
+    for f in [&stale, &other] {
+        std::fs::write(f, "{\"half\": ").expect("write");
+    }
     let o = crm(&sb, &files.args("accounts")).await;
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
+    assert!(
+        !stale.exists(),
+        "a completed run removes its stale temp files"
+    );
+    assert!(other.exists(), "and only its own");
     let (pages, written, skipped, watermark) = summary(&o);
     assert_eq!((pages, written, skipped), (3, 230, 0));
     let first = versions_in(&files.out);
@@ -260,6 +272,17 @@ async fn runs_killed_at_random_moments_write_every_version_exactly_once() {
             assert!(o.status.success(), "seed {seed}: {}", stderr(&o));
         }
         assert!(kills >= 6, "seed {seed}: only {kills} runs were killed");
+        // However the kills fell, the completed runs leave the state and the output only.
+        let mut left: Vec<String> = std::fs::read_dir(files.state.parent().expect("dir"))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["accounts.ndjson", "accounts.state.json"],
+            "seed {seed}"
+        );
         let got = versions_in(&files.out);
         let mut counts: BTreeMap<&Version, u32> = BTreeMap::new();
         for v in &got {
