@@ -184,6 +184,14 @@ fn read_state(path: &Path) -> Result<Option<State>, Failure> {
     Ok(Some(state))
 }
 
+/// The directory a state file is in (`.` for a bare file name).
+fn directory_of(state: &Path) -> &Path {
+    match state.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// The name a temporary state file starts with: hidden, and named after the state file, so
 /// that the ones a kill left behind can be told apart and removed.
 fn temp_prefix(state: &Path) -> String {
@@ -194,10 +202,7 @@ fn temp_prefix(state: &Path) -> String {
 /// Removes the temporary state files that runs killed while writing one left beside `state`.
 /// Best effort: a file that cannot be listed or removed stays, and harms nothing.
 fn remove_stale_temps(state: &Path) {
-    let dir = match state.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(state);
     let prefix = temp_prefix(state);
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -214,10 +219,7 @@ fn remove_stale_temps(state: &Path) {
 /// Replaces `path` with `state` so that a kill leaves the old file or the new, whole.
 fn write_state(path: &Path, state: &State) -> Result<(), Failure> {
     let fail = |e: io::Error| format!("cannot write state file {}: {e}", path.display());
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
