@@ -424,36 +424,62 @@ async fn a_rerun_with_the_journal_sends_nothing_again_and_notices_edits() {
 
 #[tokio::test]
 async fn a_journal_in_use_by_another_import_is_refused_unsent() {
-    let sb = Sandbox::start(Faults::default()).await;
-    let input = sb.write("rows.ndjson", &ndjson(&[json!({"name": "Locked"})]));
+    // A slow server, so that the first import is still running when the second starts.
+    let sb = Sandbox::start(Faults {
+        latency_ms: 100,
+        ..Faults::default()
+    })
+    .await;
+    const N: usize = 40;
+    let rows: Vec<Value> = (0..N)
+        .map(|i| json!({"name": format!("Held {i}")}))
+        .collect();
+    let input = sb.write("rows.ndjson", &ndjson(&rows));
     let journal = sb.path("import.journal");
     let args = [
         "accounts",
+        "--concurrency",
+        "1",
         "--input",
         input.to_str().unwrap(),
         "--journal",
         journal.to_str().unwrap(),
     ];
-    // Another import holds the journal: its lock, taken the way the engine takes it.
-    let held = std::fs::File::create(&journal).unwrap();
-    held.try_lock().unwrap();
-    let out = sb.import(&args).await;
+    let mut first = sb.command(&args).stderr(Stdio::piped()).spawn().unwrap();
+    // The journal's header is written once the first import holds its lock.
+    while std::fs::read_to_string(&journal).map_or(true, |t| !t.contains('\n')) {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first import ended early"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let second = sb.import(&args).await;
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first import ended before the second could be refused; slow the server more"
+    );
     assert_eq!(
-        stderr(&out),
+        stderr(&second),
         format!(
             "crm: journal {} is in use by another import; nothing was sent. Wait for it to \
              end, or give this import its own journal\n",
             journal.display()
         )
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(sb.writes(), 0);
-    assert_eq!(std::fs::read_to_string(&journal).unwrap(), "");
-    // Once the other import has ended, the same command runs.
-    drop(held);
-    let out = sb.import(&args).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(sb.records("accounts").await.len(), 1);
+    assert_eq!(second.status.code(), Some(2));
+    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    // Every row once: the refused import sent nothing, and did not disturb the journal.
+    let names = name_counts(&sb.records("accounts").await);
+    assert_eq!(names.len(), N);
+    assert!(names.values().all(|n| *n == 1), "{names:?}");
+    // Once the first has ended, the same command runs, and finds everything applied.
+    let again = sb.import(&args).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(sb.records("accounts").await.len(), N);
 }
 
 #[tokio::test]
