@@ -210,7 +210,7 @@ pub(crate) fn entries(fields: &[&FieldDef]) -> Vec<TokenStream> {
 /// `MapWriter`), shared by the record, the create body and the patch.
 pub(crate) fn serialize_impl(
     rt: &TokenStream,
-    ty: &proc_macro2::Ident,
+    ty: &impl ToTokens,
     writes: impl IntoIterator<Item = TokenStream>,
 ) -> TokenStream {
     let writes = writes.into_iter();
